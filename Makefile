@@ -1,0 +1,41 @@
+# Two commands a new user needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= demo-network.db
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+TEST_PLUGINS := $(wildcard tests/plugins/*/pyproject.toml)
+
+.PHONY: demo test soak bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-demo: $(BIN)/python pyproject.toml $(PLUGINS)
+	$(BIN)/pip install --quiet -e . $(foreach p,$(PLUGINS),-e $(dir $(p)))
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml $(PLUGINS) $(TEST_PLUGINS)
+	$(BIN)/pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS) $(TEST_PLUGINS),-e $(dir $(p)))
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m cpnetwork.demo $(DEMO_DB)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests plugins benchmarks
+	$(BIN)/ruff format --check src tests plugins benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+soak: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=soak $(BIN)/pytest -q
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DB) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,85 @@
+"""Domain events: what happened, handed to observers after the change commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from attrs import frozen
+
+from cpnetwork.model import AttendanceStatus, EnrollmentStatus
+
+
+@frozen(kw_only=True)
+class Event:
+    """Base of every domain event; ``at`` is when the change happened."""
+
+    at: datetime
+
+
+@frozen(kw_only=True)
+class MemberAdded(Event):
+    member_id: str
+
+
+@frozen(kw_only=True)
+class MemberUpdated(Event):
+    member_id: str
+
+
+@frozen(kw_only=True)
+class OrganizationAdded(Event):
+    organization_id: str
+
+
+@frozen(kw_only=True)
+class ProgramCreated(Event):
+    program_id: str
+
+
+@frozen(kw_only=True)
+class ProgramUpdated(Event):
+    program_id: str
+
+
+@frozen(kw_only=True)
+class SessionScheduled(Event):
+    session_id: str
+    program_id: str
+
+
+@frozen(kw_only=True)
+class SessionChanged(Event):
+    session_id: str
+    program_id: str
+
+
+@frozen(kw_only=True)
+class SessionCancelled(Event):
+    session_id: str
+    program_id: str
+
+
+@frozen(kw_only=True)
+class EnrollmentChanged(Event):
+    """An enrollment moved from one status to another (``from_status`` None: created)."""
+
+    enrollment_id: str
+    program_id: str
+    member_id: str
+    from_status: EnrollmentStatus | None
+    to_status: EnrollmentStatus
+    actor: str
+    reason: str
+
+
+@frozen(kw_only=True)
+class AttendanceRecorded(Event):
+    session_id: str
+    member_id: str
+    status: AttendanceStatus
+
+
+@frozen(kw_only=True)
+class SurveyAnswered(Event):
+    survey_id: str
+    response_id: str

@@ -1,0 +1,52 @@
+"""The network itself: the root record every other record belongs to."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from attrs import field, frozen
+
+from cpnetwork.errors import ValidationError
+from cpnetwork.model import _validators as v
+
+
+@frozen(kw_only=True)
+class Priority:
+    """A core belief or priority that programs and sessions are tagged with."""
+
+    key: str = field(validator=v.non_empty)
+    statement: str = ""
+
+
+@frozen(kw_only=True)
+class NetworkProfile:
+    """Name, home time zone and program-year boundary of a network."""
+
+    id: str = "network"
+    name: str = field(validator=v.non_empty)
+    timezone: str = field(default="America/Los_Angeles", validator=v.time_zone)
+    #: Month and day a program year starts, e.g. (7, 1) for July 1.
+    year_start_month: int = field(default=7)
+    year_start_day: int = field(default=1)
+    priorities: tuple[Priority, ...] = ()
+
+    @year_start_day.validator
+    def _check_year_start(self, attribute: object, value: int) -> None:
+        try:
+            date(2001, self.year_start_month, value)
+        except (ValueError, TypeError) as exc:
+            raise ValidationError(
+                "NetworkProfile", self.id, f"bad program-year start: {exc}", field="year_start"
+            ) from exc
+
+    def program_year(self, on: date) -> int:
+        """The program year a date falls in, named by the calendar year it starts in."""
+        start = date(on.year, self.year_start_month, self.year_start_day)
+        return on.year if on >= start else on.year - 1
+
+    def program_year_bounds(self, year: int) -> tuple[date, date]:
+        """First day of ``year`` and first day of the next program year."""
+        return (
+            date(year, self.year_start_month, self.year_start_day),
+            date(year + 1, self.year_start_month, self.year_start_day),
+        )

@@ -1,0 +1,169 @@
+"""The facade: ``Network.open(url)`` gives one object covering the whole lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from attrs import evolve
+
+from cpnetwork.errors import CpnetworkError, PluginError, ValidationError
+from cpnetwork.events import Event
+from cpnetwork.fields import CustomField
+from cpnetwork.model import Jurisdiction, NetworkProfile
+from cpnetwork.plugins import PluginHost, get_plugin_manager
+from cpnetwork.services.context import Clock, Context, Observer, utc_now
+from cpnetwork.services.enrollment import EnrollmentService
+from cpnetwork.services.people import MemberService, OrganizationService
+from cpnetwork.services.programs import ProgramService
+from cpnetwork.storage import RecordKind, Storage
+
+DEFAULT_URL = "memory://"
+
+
+class Network:
+    """A network of science-education leaders, backed by one store.
+
+    Open one with :meth:`open`; work through its services::
+
+        net = Network.open("memory://", name="Science Leaders")
+        ada = net.members.add(email="ada@example.org", given_name="Ada")
+    """
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self.members = MemberService(context)
+        self.organizations = OrganizationService(context)
+        self.programs = ProgramService(context)
+        self.enrollment = EnrollmentService(context)
+
+    @classmethod
+    def open(
+        cls,
+        url: str = DEFAULT_URL,
+        *,
+        name: str | None = None,
+        timezone: str | None = None,
+        plugins: Iterable[object] = (),
+        load_entrypoints: bool = True,
+        block_plugins: Iterable[str] = (),
+        clock: Clock = utc_now,
+    ) -> Network:
+        """Open (creating if new) the network stored at ``url``.
+
+        ``name`` and ``timezone`` set up a new network and are checked against an
+        existing one's profile only when given.
+        """
+        host = get_plugin_manager(
+            load_entrypoints=load_entrypoints, block=block_plugins, plugins=plugins
+        )
+        storage = _open_storage(host, url)
+        try:
+            kinds = host.collect("register_record_kinds", RecordKind)
+            storage.register_kinds(kinds)
+            jurisdictions = host.collect("register_jurisdictions", Jurisdiction)
+            fields = _member_fields(host)
+            profile = _load_profile(storage, name=name, timezone=timezone)
+        except BaseException:
+            storage.close()
+            raise
+        context = Context(
+            storage=storage,
+            plugins=host,
+            clock=clock,
+            profile=profile,
+            jurisdictions=jurisdictions,
+            member_fields=fields,
+        )
+        network = cls(context)
+        context.network = network
+        return network
+
+    # -- the network itself -----------------------------------------------------
+    @property
+    def profile(self) -> NetworkProfile:
+        return self._context.profile
+
+    @property
+    def storage(self) -> Storage:
+        return self._context.storage
+
+    @property
+    def plugins(self) -> PluginHost:
+        return self._context.plugins
+
+    @property
+    def jurisdictions(self) -> list[Jurisdiction]:
+        return list(self._context.jurisdictions)
+
+    @property
+    def member_fields(self) -> dict[str, CustomField]:
+        return dict(self._context.member_fields)
+
+    def update_profile(self, **changes: Any) -> NetworkProfile:
+        """Change the network's name, time zone, program-year start or priorities."""
+        with self._context.unit_of_work() as uow:
+            profile = evolve(uow.require(NetworkProfile, "network"), **changes)
+            uow.tx.update(profile)
+        self._context.profile = profile
+        return profile
+
+    def subscribe(self, observer: Observer) -> None:
+        """Call ``observer(event)`` after each committed change (in-process observers)."""
+        self._context.observers.append(observer)
+
+    def unsubscribe(self, observer: Observer) -> None:
+        self._context.observers.remove(observer)
+
+    def close(self) -> None:
+        self._context.storage.close()
+
+    def __enter__(self) -> Network:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Network {self.profile.name!r} at {self.storage.url}>"
+
+
+def _open_storage(host: PluginHost, url: str) -> Storage:
+    answer = host.call_first("open_storage", url=url)
+    if answer is None:
+        raise ValidationError("storage", url, "no installed backend opens this URL")
+    plugin, storage = answer
+    if not isinstance(storage, Storage):
+        raise PluginError(plugin, "open_storage", f"returned {storage!r}, not a Storage")
+    return storage
+
+
+def _member_fields(host: PluginHost) -> dict[str, CustomField]:
+    fields: dict[str, CustomField] = {}
+    for field in host.collect("register_member_fields", CustomField):
+        if field.name in fields:
+            raise ValidationError("CustomField", field.name, "declared by two plugins")
+        fields[field.name] = field
+    return fields
+
+
+def _load_profile(storage: Storage, *, name: str | None, timezone: str | None) -> NetworkProfile:
+    with storage.transaction() as tx:
+        profile = tx.get(NetworkProfile, "network")
+        if profile is None:
+            profile = NetworkProfile(
+                name=name or "Network", timezone=timezone or "America/Los_Angeles"
+            )
+            tx.insert(profile)
+            return profile
+    if timezone is not None and timezone != profile.timezone:
+        raise ValidationError(
+            "NetworkProfile",
+            profile.id,
+            f"stored time zone is {profile.timezone!r}, not {timezone!r}; "
+            "use update_profile() to change it",
+        )
+    return profile
+
+
+__all__ = ["DEFAULT_URL", "CpnetworkError", "Event", "Network"]

@@ -1,0 +1,51 @@
+"""Programs and their enrollment policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import evolve
+
+from cpnetwork.events import ProgramCreated, ProgramUpdated
+from cpnetwork.model import Organization, Program
+from cpnetwork.services import seats
+from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.storage import Where
+
+
+class ProgramService:
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def _check_links(self, uow: UnitOfWork, program: Program) -> None:
+        for organization_id in (*program.host_ids, *program.partner_ids):
+            uow.require(Organization, organization_id)
+
+    def create(self, **fields: Any) -> Program:
+        """Create a program; ``program_year`` defaults to the current one."""
+        fields.setdefault("program_year", self._context.profile.program_year(self._context.today()))
+        program = Program(**fields)
+        with self._context.unit_of_work() as uow:
+            self._check_links(uow, program)
+            uow.tx.insert(program)
+            uow.emit(ProgramCreated(at=self._context.now(), program_id=program.id))
+        return program
+
+    def get(self, program_id: str) -> Program:
+        with self._context.unit_of_work() as uow:
+            return uow.require(Program, program_id)
+
+    def find(self, where: Where | None = None) -> list[Program]:
+        with self._context.reading() as tx:
+            return tx.find(Program, where, order_by=("program_year", "title"))
+
+    def update(self, program_id: str, *, actor: str = "network", **changes: Any) -> Program:
+        """Change a program; more capacity offers the freed seats to the waitlist."""
+        with self._context.unit_of_work() as uow:
+            uow.tx.lock(Program, program_id)
+            program = evolve(uow.require(Program, program_id), **changes)
+            self._check_links(uow, program)
+            uow.tx.update(program)
+            uow.emit(ProgramUpdated(at=self._context.now(), program_id=program_id))
+            seats.fill_freed_seats(uow, program, actor=actor)
+        return program

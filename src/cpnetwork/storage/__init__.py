@@ -1,0 +1,7 @@
+"""Storage: the SPI, the core record kinds and the built-in memory backend."""
+
+from cpnetwork.storage.base import RecordKind, Storage, Transaction, Where
+from cpnetwork.storage.kinds import CORE_KINDS
+from cpnetwork.storage.memory import MemoryStorage
+
+__all__ = ["CORE_KINDS", "MemoryStorage", "RecordKind", "Storage", "Transaction", "Where"]

@@ -1,0 +1,155 @@
+"""The storage SPI: a small interface every backend implements.
+
+A backend stores attrs records by kind.  All access happens inside a transaction,
+which commits when its ``with`` block ends and rolls back, changing nothing, when the
+block raises.  Queries filter with ``where`` mappings::
+
+    {"program_id": "p1"}                      # equality (None matches missing values)
+    {"status": ["offered", "enrolled"]}       # a list, tuple or set means IN
+    {"offer_expires_at__lt": now}             # __lt __le __gt __ge __ne compare
+
+    {"identifiers.cds": "01100170000000"}   # a dotted name looks up a key of a dict field
+
+``order_by`` names fields, a leading ``-`` sorting descending; missing values sort first.
+Only scalar fields (strings, numbers, booleans, dates, datetimes, enums) can be used in
+``where``, ``order_by`` and ``group_by``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
+
+from attrs import field, frozen
+
+R = TypeVar("R")
+
+Where = Mapping[str, Any]
+
+OPERATORS = ("lt", "le", "gt", "ge", "ne")
+
+
+@frozen(kw_only=True)
+class RecordKind:
+    """A kind of record a store keeps: its class, table name and unique keys.
+
+    Plugins add kinds (an outbox, review scores, a ledger) through the
+    ``register_record_kinds`` hook; stores make room for them without touching the
+    core kinds.
+    """
+
+    name: str
+    cls: type
+    unique: tuple[tuple[str, ...], ...] = ()
+    #: Fields queried often enough to deserve an index in SQL stores.
+    indexed: tuple[str, ...] = field(default=())
+
+
+def split_condition(key: str) -> tuple[str, str]:
+    """``"start__lt"`` → ``("start", "lt")``; a bare field compares with ``eq``."""
+    name, sep, op = key.rpartition("__")
+    if sep and op in OPERATORS:
+        return name, op
+    return key, "eq"
+
+
+def is_collection(value: Any) -> bool:
+    return isinstance(value, list | tuple | set | frozenset)
+
+
+class Transaction(ABC):
+    """One all-or-nothing unit of work against a store."""
+
+    @abstractmethod
+    def get(self, cls: type[R], record_id: str) -> R | None:
+        """The record of ``cls`` with this id, or None."""
+
+    @abstractmethod
+    def insert(self, record: Any) -> None:
+        """Add a new record; DuplicateError if its id or a unique key is taken."""
+
+    def insert_many(self, records: Iterable[Any]) -> None:
+        """Add many records of one or more kinds; backends batch the writes."""
+        for record in records:
+            self.insert(record)
+
+    @abstractmethod
+    def update(self, record: Any) -> None:
+        """Replace the stored record with the same id; NotFoundError if absent."""
+
+    @abstractmethod
+    def delete(self, cls: type, record_id: str) -> None:
+        """Remove a record; NotFoundError if absent."""
+
+    @abstractmethod
+    def find(
+        self,
+        cls: type[R],
+        where: Where | None = None,
+        *,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[R]:
+        """Records of ``cls`` matching ``where``, in ``order_by`` order (then by id)."""
+
+    def find_one(self, cls: type[R], where: Where) -> R | None:
+        found = self.find(cls, where, limit=1)
+        return found[0] if found else None
+
+    @abstractmethod
+    def count(
+        self, cls: type, where: Where | None = None, *, group_by: Sequence[str] = ()
+    ) -> dict[tuple[Any, ...], int]:
+        """How many records match, grouped: ``{(group values...): n}``.
+
+        Without ``group_by`` the answer is ``{(): n}``.  Enum values come back as
+        their plain values.
+        """
+
+    @abstractmethod
+    def total(
+        self,
+        cls: type,
+        field_name: str,
+        where: Where | None = None,
+        *,
+        group_by: Sequence[str] = (),
+    ) -> dict[tuple[Any, ...], float]:
+        """The sum of a numeric field over matching records, grouped like ``count``."""
+
+    @abstractmethod
+    def lock(self, cls: type, record_id: str) -> None:
+        """Serialize writers on this record until the transaction ends.
+
+        Capacity and quota checks lock their program first, so two writers never
+        both take the last seat.
+        """
+
+
+class Storage(ABC):
+    """A backend: opened from a URL by the ``open_storage`` hook."""
+
+    url: str
+
+    @abstractmethod
+    def register_kinds(self, kinds: Iterable[RecordKind]) -> None:
+        """Make room for these kinds of record (idempotent)."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A new transaction, committed when the block ends without an error."""
+
+    def close(self) -> None:  # noqa: B027 - most backends have something to release
+        """Release connections and files."""
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def iter_kinds(self) -> Iterator[RecordKind]:
+        """The kinds this store keeps."""
+        return iter(())

@@ -1,0 +1,270 @@
+"""The in-memory store: the reference implementation of the storage SPI.
+
+Transactions run one at a time (a re-entrant lock) and write into an overlay that is
+folded into the tables on commit, so a failed transaction leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from typing import Any, TypeVar
+
+from cpnetwork.errors import DuplicateError, NotFoundError, StorageError, ValidationError
+from cpnetwork.storage.base import (
+    RecordKind,
+    Storage,
+    Transaction,
+    Where,
+    is_collection,
+    split_condition,
+)
+
+R = TypeVar("R")
+
+_DELETED: Any = object()
+
+
+def plain(value: Any) -> Any:
+    """Enums compare and group by their value, as in SQL stores."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def _value(record: Any, name: str) -> Any:
+    field_name, _, key = name.partition(".")
+    value = getattr(record, field_name)
+    if key:
+        return value.get(key) if isinstance(value, dict) else None
+    return plain(value)
+
+
+def _matches(record: Any, conditions: list[tuple[str, str, Any]]) -> bool:
+    for name, op, expected in conditions:
+        actual = _value(record, name)
+        if op == "eq":
+            if is_collection(expected):
+                if actual not in {plain(e) for e in expected}:
+                    return False
+            elif actual != plain(expected):
+                return False
+        elif op == "ne":
+            if actual == plain(expected) or actual is None:
+                return False
+        else:
+            if actual is None:
+                return False
+            value = plain(expected)
+            if op == "lt" and not actual < value:
+                return False
+            if op == "le" and not actual <= value:
+                return False
+            if op == "gt" and not actual > value:
+                return False
+            if op == "ge" and not actual >= value:
+                return False
+    return True
+
+
+def _sort_key(name: str) -> Any:
+    def key(record: Any) -> Any:
+        value = plain(getattr(record, name))
+        return (value is not None, value)
+
+    return key
+
+
+class MemoryStorage(Storage):
+    def __init__(self, url: str = "memory://") -> None:
+        self.url = url
+        self._kinds: dict[type, RecordKind] = {}
+        self._tables: dict[type, dict[str, Any]] = {}
+        self._unique: dict[type, dict[tuple[str, ...], dict[tuple[Any, ...], str]]] = {}
+        self._lock = threading.RLock()
+        self._active: MemoryTransaction | None = None
+
+    def register_kinds(self, kinds: Iterable[RecordKind]) -> None:
+        with self._lock:
+            for kind in kinds:
+                self._kinds.setdefault(kind.cls, kind)
+                self._tables.setdefault(kind.cls, {})
+                self._unique.setdefault(kind.cls, {key: {} for key in kind.unique})
+
+    def iter_kinds(self) -> Iterator[RecordKind]:
+        return iter(list(self._kinds.values()))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self._lock:
+            if self._active is not None:
+                raise StorageError("storage", self.url, "transactions do not nest")
+            tx = MemoryTransaction(self)
+            self._active = tx
+            try:
+                yield tx
+                tx.commit()
+            finally:
+                self._active = None
+
+    def kind(self, cls: type) -> RecordKind:
+        try:
+            return self._kinds[cls]
+        except KeyError:
+            raise StorageError(
+                "storage", self.url, f"{cls.__name__} is not a registered kind of record"
+            ) from None
+
+
+class MemoryTransaction(Transaction):
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+        self._changes: dict[type, dict[str, Any]] = defaultdict(dict)
+        self._claimed: dict[tuple[type, tuple[str, ...]], dict[tuple[Any, ...], str]] = defaultdict(
+            dict
+        )
+
+    # reads -------------------------------------------------------------------
+    def get(self, cls: type[R], record_id: str) -> R | None:
+        self._storage.kind(cls)
+        changed = self._changes[cls].get(record_id)
+        if changed is _DELETED:
+            return None
+        if changed is not None:
+            return changed  # type: ignore[no-any-return]
+        return self._storage._tables[cls].get(record_id)
+
+    def _all(self, cls: type) -> Iterator[Any]:
+        self._storage.kind(cls)
+        changes = self._changes[cls]
+        for record_id, record in self._storage._tables[cls].items():
+            if record_id not in changes:
+                yield record
+        for record in changes.values():
+            if record is not _DELETED:
+                yield record
+
+    def _select(self, cls: type, where: Where | None) -> Iterator[Any]:
+        conditions = []
+        fields = {a.name for a in cls.__attrs_attrs__}  # type: ignore[attr-defined]
+        for key, value in (where or {}).items():
+            name, op = split_condition(key)
+            if name.partition(".")[0] not in fields:
+                raise ValidationError(cls.__name__, None, f"no field {name!r} to filter on")
+            conditions.append((name, op, value))
+        return (r for r in self._all(cls) if _matches(r, conditions))
+
+    def find(
+        self,
+        cls: type[R],
+        where: Where | None = None,
+        *,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[R]:
+        rows = sorted(self._select(cls, where), key=lambda r: r.id)
+        for spec in reversed(order_by):
+            name = spec.lstrip("-")
+            rows.sort(key=_sort_key(name), reverse=spec.startswith("-"))
+        return rows[:limit] if limit is not None else rows
+
+    def count(
+        self, cls: type, where: Where | None = None, *, group_by: Sequence[str] = ()
+    ) -> dict[tuple[Any, ...], int]:
+        counts: dict[tuple[Any, ...], int] = defaultdict(int)
+        for record in self._select(cls, where):
+            counts[tuple(plain(getattr(record, g)) for g in group_by)] += 1
+        if not group_by and not counts:
+            counts[()] = 0
+        return dict(counts)
+
+    def total(
+        self,
+        cls: type,
+        field_name: str,
+        where: Where | None = None,
+        *,
+        group_by: Sequence[str] = (),
+    ) -> dict[tuple[Any, ...], float]:
+        sums: dict[tuple[Any, ...], float] = defaultdict(float)
+        for record in self._select(cls, where):
+            key = tuple(plain(getattr(record, g)) for g in group_by)
+            sums[key] += getattr(record, field_name) or 0
+        if not group_by and not sums:
+            sums[()] = 0
+        return dict(sums)
+
+    def lock(self, cls: type, record_id: str) -> None:
+        # The store's single lock already serializes every transaction.
+        self._storage.kind(cls)
+
+    # writes ------------------------------------------------------------------
+    def _owner(self, cls: type, key: tuple[str, ...], values: tuple[Any, ...]) -> str | None:
+        for source in (self._claimed[(cls, key)], self._storage._unique[cls][key]):
+            owner = source.get(values)
+            if owner is not None:
+                current = self.get(cls, owner)
+                if current is not None and _key(current, key) == values:
+                    return owner
+        return None
+
+    def _check_unique(self, record: Any) -> None:
+        cls = type(record)
+        for key in self._storage.kind(cls).unique:
+            values = _key(record, key)
+            if None in values:
+                continue
+            owner = self._owner(cls, key, values)
+            if owner is not None and owner != record.id:
+                shown = ", ".join(f"{k}={v!r}" for k, v in zip(key, values, strict=True))
+                raise DuplicateError(cls.__name__, record.id, f"{shown} is already taken")
+
+    def _claim(self, record: Any) -> None:
+        cls = type(record)
+        for key in self._storage.kind(cls).unique:
+            self._claimed[(cls, key)][_key(record, key)] = record.id
+
+    def insert(self, record: Any) -> None:
+        cls = type(record)
+        if self.get(cls, record.id) is not None:
+            raise DuplicateError(cls.__name__, record.id, "id is already taken")
+        self._check_unique(record)
+        self._changes[cls][record.id] = record
+        self._claim(record)
+
+    def update(self, record: Any) -> None:
+        cls = type(record)
+        if self.get(cls, record.id) is None:
+            raise NotFoundError(cls.__name__, record.id)
+        self._check_unique(record)
+        self._changes[cls][record.id] = record
+        self._claim(record)
+
+    def delete(self, cls: type, record_id: str) -> None:
+        if self.get(cls, record_id) is None:
+            raise NotFoundError(cls.__name__, record_id)
+        self._changes[cls][record_id] = _DELETED
+
+    def commit(self) -> None:
+        storage = self._storage
+        for cls, changes in self._changes.items():
+            table = storage._tables[cls]
+            indexes = storage._unique[cls]
+            for record_id, record in changes.items():
+                old = table.get(record_id)
+                if old is not None:
+                    for key, index in indexes.items():
+                        if index.get(_key(old, key)) == record_id:
+                            del index[_key(old, key)]
+                if record is _DELETED:
+                    table.pop(record_id, None)
+                    continue
+                table[record_id] = record
+                for key, index in indexes.items():
+                    index[_key(record, key)] = record_id
+        self._changes.clear()
+
+
+def _key(record: Any, fields: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(plain(getattr(record, name)) for name in fields)

@@ -1,0 +1,1 @@
+"""Helpers for testing cpnetwork and code built on it (fixtures, factories, conformance)."""
