@@ -24,8 +24,8 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/python -m cpnetwork.demo $(DEMO_DB)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests plugins benchmarks
-	$(BIN)/ruff format --check src tests plugins benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 test: lint

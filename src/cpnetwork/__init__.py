@@ -1,9 +1,9 @@
 """cpnetwork: run a statewide network of science-education leaders.
 
-    >>> from cpnetwork import Network
-    >>> net = Network.open("memory://", name="Science Leaders", load_entrypoints=False)
-    >>> net.members.add(email="Ada@Example.org").email
-    'ada@example.org'
+>>> from cpnetwork import Network
+>>> net = Network.open("memory://", name="Science Leaders", load_entrypoints=False)
+>>> net.members.add(email="Ada@Example.org").email
+'ada@example.org'
 """
 
 from cpnetwork.errors import (

@@ -123,7 +123,7 @@ def get_plugin_manager(
         if not manager.is_blocked(module_name):
             manager.register(importlib.import_module(module_name), name=module_name)
     for plugin in plugins:
-        manager.register(plugin)
+        manager.register(plugin, name=_plugin_name(manager, plugin))
     if load_entrypoints:
         _load_entry_points(host)
     try:
@@ -131,6 +131,12 @@ def get_plugin_manager(
     except pluggy.PluginValidationError as exc:
         raise PluginError(str(exc.plugin), "check_pending", str(exc)) from exc
     return host
+
+
+def _plugin_name(manager: pluggy.PluginManager, plugin: object) -> str | None:
+    """A readable name for a plugin registered by hand: its module or class name."""
+    name = getattr(plugin, "__name__", None) or type(plugin).__qualname__
+    return None if manager.has_plugin(name) else name
 
 
 def _load_entry_points(host: PluginHost) -> None:

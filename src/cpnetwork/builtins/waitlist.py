@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-
 from cpnetwork.hookspecs import hookimpl
 from cpnetwork.model import Enrollment, Program
 
 
-def _key(enrollment: Enrollment) -> tuple[bool, int, datetime, str]:
+def _key(enrollment: Enrollment) -> tuple[bool, int, int, str]:
     unranked = enrollment.rank is None
-    arrived = enrollment.waitlisted_at or enrollment.created_at
-    return (unranked, enrollment.rank or 0, arrived, enrollment.id)
+    return (unranked, enrollment.rank or 0, enrollment.queue_number or 0, enrollment.id)
 
 
 @hookimpl(trylast=True)

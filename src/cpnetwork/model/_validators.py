@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
@@ -17,6 +18,18 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def _record(instance: Any) -> tuple[str, str | None]:
     return type(instance).__name__, getattr(instance, "id", None)
+
+
+def str_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return (values,) if isinstance(values, str) else tuple(values)
+
+
+def str_set(values: Iterable[str]) -> frozenset[str]:
+    return frozenset((values,) if isinstance(values, str) else values)
+
+
+def datetime_set(values: Iterable[datetime]) -> frozenset[datetime]:
+    return frozenset(values)
 
 
 def fail(instance: Any, attribute: attrs.Attribute[Any], reason: str) -> ValidationError:

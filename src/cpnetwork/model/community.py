@@ -29,8 +29,8 @@ class Team:
     program_id: str | None = None
     county: str | None = None
     region: str | None = None
-    member_ids: frozenset[str] = field(factory=frozenset, converter=frozenset)
-    lead_ids: frozenset[str] = field(factory=frozenset, converter=frozenset)
+    member_ids: frozenset[str] = field(factory=frozenset, converter=v.str_set)
+    lead_ids: frozenset[str] = field(factory=frozenset, converter=v.str_set)
 
     @lead_ids.validator
     def _leads_are_members(self, attribute: object, value: frozenset[str]) -> None:

@@ -70,8 +70,11 @@ class Enrollment:
     region: str | None = None
     role: str | None = None
     track: str | None = None
-    #: When the member joined the waitlist: first come, first offered.
+    #: When the member joined the waitlist.
     waitlisted_at: datetime | None = field(default=None, validator=v.aware)
+    #: Place in the program's waitlist line (1, 2, ...): first come, first offered,
+    #: even when two members join in the same instant.
+    queue_number: int | None = None
     #: Review rank (1 is best); ranked waitlists offer by rank before arrival.
     rank: int | None = None
     offer_expires_at: datetime | None = field(default=None, validator=v.aware)

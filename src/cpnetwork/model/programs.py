@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from attrs import field, frozen
@@ -39,7 +40,7 @@ class EligibilityRule:
     """The member must have at least one of ``allowed`` for ``kind``."""
 
     kind: RuleKind = field(converter=RuleKind)
-    allowed: frozenset[str] = field(converter=frozenset)
+    allowed: frozenset[str] = field(converter=v.str_set)
     description: str = ""
 
 
@@ -74,8 +75,16 @@ class CompletionRule:
 
     min_sessions: int | None = field(default=None, validator=v.non_negative)
     min_fraction: float | None = field(default=None, validator=v.fraction)
-    session_kinds: frozenset[str] = field(factory=frozenset, converter=frozenset)
+    session_kinds: frozenset[str] = field(factory=frozenset, converter=v.str_set)
     count_partial: bool = True
+
+
+def _rules(values: Iterable[EligibilityRule]) -> tuple[EligibilityRule, ...]:
+    return tuple(values)
+
+
+def _quotas(values: Iterable[Quota]) -> tuple[Quota, ...]:
+    return tuple(values)
 
 
 @frozen(kw_only=True)
@@ -87,8 +96,8 @@ class EnrollmentPolicy:
     waitlist: bool = True
     #: How long a waitlisted member has to take up a freed seat; None promotes at once.
     offer_window: timedelta | None = field(default=timedelta(days=7))
-    eligibility: tuple[EligibilityRule, ...] = field(default=(), converter=tuple)
-    quotas: tuple[Quota, ...] = field(default=(), converter=tuple)
+    eligibility: tuple[EligibilityRule, ...] = field(default=(), converter=_rules)
+    quotas: tuple[Quota, ...] = field(default=(), converter=_quotas)
 
     @deadline.validator
     def _deadline_after_opening(self, attribute: object, value: datetime | None) -> None:
@@ -113,6 +122,10 @@ class Module:
     title: str = ""
 
 
+def _modules(values: Iterable[Module]) -> tuple[Module, ...]:
+    return tuple(values)
+
+
 @frozen(kw_only=True)
 class Program:
     """Something members take part in within a program year."""
@@ -121,13 +134,13 @@ class Program:
     title: str = field(validator=v.non_empty)
     program_year: int
     description: str = ""
-    host_ids: tuple[str, ...] = field(default=(), converter=tuple)
-    partner_ids: tuple[str, ...] = field(default=(), converter=tuple)
+    host_ids: tuple[str, ...] = field(default=(), converter=v.str_tuple)
+    partner_ids: tuple[str, ...] = field(default=(), converter=v.str_tuple)
     audience: str = ""
     format: Format = field(default=Format.VIRTUAL, converter=Format)
     fee_cents: int = field(default=0, validator=v.non_negative)
-    tags: frozenset[str] = field(factory=frozenset, converter=frozenset)
+    tags: frozenset[str] = field(factory=frozenset, converter=v.str_set)
     policy: EnrollmentPolicy = field(factory=EnrollmentPolicy)
     completion: CompletionRule | None = None
-    modules: tuple[Module, ...] = field(default=(), converter=tuple)
-    tracks: tuple[Module, ...] = field(default=(), converter=tuple)
+    modules: tuple[Module, ...] = field(default=(), converter=_modules)
+    tracks: tuple[Module, ...] = field(default=(), converter=_modules)

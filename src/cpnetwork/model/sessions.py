@@ -50,8 +50,8 @@ class Session:
     join_url: str | None = None
     capacity: int | None = field(default=None, validator=v.non_negative)
     counts_toward_completion: bool = True
-    facilitator_ids: tuple[str, ...] = field(default=(), converter=tuple)
-    resource_ids: tuple[str, ...] = field(default=(), converter=tuple)
+    facilitator_ids: tuple[str, ...] = field(default=(), converter=v.str_tuple)
+    resource_ids: tuple[str, ...] = field(default=(), converter=v.str_tuple)
     module: str | None = None
     track: str | None = None
     series_id: str | None = None
@@ -86,7 +86,7 @@ class SessionSeries:
     duration: timedelta = field()
     timezone: str = field(default="America/Los_Angeles", validator=v.time_zone)
     #: Original starts of occurrences that do not take place.
-    exdates: frozenset[datetime] = field(factory=frozenset, converter=frozenset)
+    exdates: frozenset[datetime] = field(factory=frozenset, converter=v.datetime_set)
     modality: Modality = field(default=Modality.VIRTUAL, converter=Modality)
     venue: str | None = None
     join_url: str | None = None

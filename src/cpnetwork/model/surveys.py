@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from attrs import field, frozen
@@ -39,11 +40,15 @@ class SurveyItem:
         return None if isinstance(answer, str) else f"{self.key}: {answer!r} is not text"
 
 
+def _items(values: Iterable[SurveyItem]) -> tuple[SurveyItem, ...]:
+    return tuple(values)
+
+
 @frozen(kw_only=True)
 class Survey:
     id: str = field(factory=new_id)
     title: str = field(validator=v.non_empty)
-    items: tuple[SurveyItem, ...] = field(converter=tuple)
+    items: tuple[SurveyItem, ...] = field(converter=_items)
     program_id: str | None = None
     session_id: str | None = None
     anonymous: bool = False

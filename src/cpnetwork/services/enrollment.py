@@ -15,7 +15,6 @@ Every call runs in one transaction: an illegal step raises and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import datetime
 from typing import Any
 
 from cpnetwork.errors import (
@@ -211,14 +210,14 @@ class EnrollmentService:
                 "invite": S.ENROLLED,
                 "register": S.ENROLLED,
             }[action]
-            extra: dict[str, datetime] = {}
+            extra: dict[str, Any] = {}
             if to is S.ENROLLED:
                 seats.check_quotas(uow, program, candidate)
                 if seats.seats_left(uow, program) == 0:
                     if action != "register" or not program.policy.waitlist:
                         seats.check_capacity(uow, program)
                     to, reason = S.WAITLISTED, "no seat left: waitlisted"
-                    extra["waitlisted_at"] = self._context.now()
+                    extra = seats.join_waitlist(uow, program.id)
             return seats.transition(
                 uow, candidate, to, actor=who, reason=reason, new=existing is None, **extra
             )
@@ -250,11 +249,9 @@ class EnrollmentService:
                         action,
                         "the program keeps no waitlist",
                     )
-                changes["waitlisted_at"] = self._context.now()
+                changes.update(seats.join_waitlist(uow, program.id))
             if rank is not None:
                 changes["rank"] = rank
-            if enrollment.status is S.OFFERED:
-                changes["offer_expires_at"] = None
             moved = seats.transition(uow, enrollment, to, actor=actor, reason=reason, **changes)
             if enrollment.holds_seat and not moved.holds_seat:
                 seats.fill_freed_seats(uow, program, actor=actor)

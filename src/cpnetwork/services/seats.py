@@ -83,6 +83,18 @@ def check_quotas(uow: UnitOfWork, program: Program, candidate: Enrollment) -> No
         raise QuotaReachedError("Program", program.id, problem)
 
 
+def join_waitlist(uow: UnitOfWork, program_id: str) -> dict[str, Any]:
+    """Fields placing an enrollment at the end of the program's waitlist line.
+
+    Numbered by how many joined before (the program is locked), so arrival order
+    survives equal timestamps and concurrent writers.
+    """
+    joined = uow.tx.count(
+        Transition, {"program_id": program_id, "to_status": EnrollmentStatus.WAITLISTED}
+    ).get((), 0)
+    return {"waitlisted_at": uow.context.now(), "queue_number": joined + 1}
+
+
 def transition(
     uow: UnitOfWork,
     enrollment: Enrollment,
@@ -96,6 +108,8 @@ def transition(
     """Move (or, with ``new``, create) an enrollment, recording history and an event."""
     now = uow.context.now()
     before = None if new else enrollment.status
+    if before is EnrollmentStatus.OFFERED and to is not EnrollmentStatus.OFFERED:
+        changes.setdefault("offer_expires_at", None)
     moved = evolve(enrollment, status=to, updated_at=now, **changes)
     if new:
         uow.tx.insert(moved)
@@ -133,7 +147,7 @@ def ordered_waitlist(uow: UnitOfWork, program: Program) -> list[Enrollment]:
     waitlisted = uow.tx.find(
         Enrollment,
         {"program_id": program.id, "status": EnrollmentStatus.WAITLISTED},
-        order_by=("waitlisted_at",),
+        order_by=("queue_number",),
     )
     if not waitlisted:
         return []

@@ -1,4 +1,4 @@
-"""pytest fixtures for cpnetwork; enable with ``pytest_plugins = ["cpnetwork.testing.pytest_plugin"]``."""
+"""pytest fixtures for cpnetwork: list this module in a conftest's ``pytest_plugins``."""
 
 from __future__ import annotations
 
@@ -32,7 +32,5 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def network(clock: FrozenClock) -> Iterator[Network]:
     """A fresh in-memory network with only the built-in plugins."""
-    with Network.open(
-        "memory://", name="Test Network", clock=clock, load_entrypoints=False
-    ) as net:
+    with Network.open("memory://", name="Test Network", clock=clock, load_entrypoints=False) as net:
         yield net
