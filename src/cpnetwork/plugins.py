@@ -125,23 +125,30 @@ def get_plugin_manager(
     for plugin in plugins:
         manager.register(plugin, name=_plugin_name(manager, plugin))
     if load_entrypoints:
-        _load_entry_points(host)
+        load_entry_points(host)
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(str(exc.plugin), "check_pending", str(exc)) from exc
+        raise PluginError(
+            manager.get_name(exc.plugin) or repr(exc.plugin), "check_pending", str(exc)
+        ) from exc
     return host
 
 
 def _plugin_name(manager: pluggy.PluginManager, plugin: object) -> str | None:
     """A readable name for a plugin registered by hand: its module or class name."""
-    name = getattr(plugin, "__name__", None) or type(plugin).__qualname__
+    name = getattr(plugin, "__name__", None) or type(plugin).__name__
     return None if manager.has_plugin(name) else name
 
 
-def _load_entry_points(host: PluginHost) -> None:
+def load_entry_points(
+    host: PluginHost, entry_points: Iterable[metadata.EntryPoint] | None = None
+) -> None:
+    """Register plugins from entry points (by default the installed ``cpnetwork`` group)."""
     manager = host.manager
-    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+    if entry_points is None:
+        entry_points = metadata.entry_points(group=ENTRY_POINT_GROUP)
+    for entry_point in entry_points:
         name = entry_point.name
         if manager.is_blocked(name) or manager.get_plugin(name) is not None:
             continue

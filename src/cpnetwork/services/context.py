@@ -39,6 +39,8 @@ class UnitOfWork:
         self.context = context
         self.tx = tx
         self.events: list[Event] = []
+        #: One instant for the whole change, so its records agree on when it happened.
+        self.now = context.now()
 
     def emit(self, event: Event) -> None:
         self.events.append(event)

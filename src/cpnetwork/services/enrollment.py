@@ -113,7 +113,7 @@ class EnrollmentService:
                 action,
                 f"{member.email} is already in this program",
             )
-        now = self._context.now()
+        now = uow.now
         if action != "invite":
             if policy.opens is not None and now < policy.opens:
                 raise EnrollmentClosedError(
@@ -167,7 +167,7 @@ class EnrollmentService:
             uow.tx.get(Organization, affiliation.organization_id) if affiliation else None
         )
         county = member.county or (organization.county if organization else None)
-        now = self._context.now()
+        now = uow.now
         existing = uow.tx.find_one(Enrollment, {"program_id": program.id, "member_id": member.id})
         return Enrollment(
             id=existing.id if existing else new_id(),

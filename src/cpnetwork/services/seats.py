@@ -92,7 +92,7 @@ def join_waitlist(uow: UnitOfWork, program_id: str) -> dict[str, Any]:
     joined = uow.tx.count(
         Transition, {"program_id": program_id, "to_status": EnrollmentStatus.WAITLISTED}
     ).get((), 0)
-    return {"waitlisted_at": uow.context.now(), "queue_number": joined + 1}
+    return {"waitlisted_at": uow.now, "queue_number": joined + 1}
 
 
 def transition(
@@ -106,7 +106,7 @@ def transition(
     **changes: Any,
 ) -> Enrollment:
     """Move (or, with ``new``, create) an enrollment, recording history and an event."""
-    now = uow.context.now()
+    now = uow.now
     before = None if new else enrollment.status
     if before is EnrollmentStatus.OFFERED and to is not EnrollmentStatus.OFFERED:
         changes.setdefault("offer_expires_at", None)
@@ -188,7 +188,7 @@ def fill_freed_seats(uow: UnitOfWork, program: Program, *, actor: str) -> list[E
             )
             moved.append(transition(uow, candidate, to, actor=actor, reason="seat freed: promoted"))
         else:
-            expires = uow.context.now() + window
+            expires = uow.now + window
             moved.append(
                 transition(
                     uow,
@@ -206,7 +206,7 @@ def fill_freed_seats(uow: UnitOfWork, program: Program, *, actor: str) -> list[E
 
 def expire_offers(uow: UnitOfWork, program: Program) -> list[Enrollment]:
     """Expire offers past their time and pass the seats on; returns the expired ones."""
-    now = uow.context.now()
+    now = uow.now
     stale = uow.tx.find(
         Enrollment,
         {
