@@ -12,10 +12,14 @@ from cpnetwork.events import Event
 from cpnetwork.fields import CustomField
 from cpnetwork.model import Jurisdiction, NetworkProfile
 from cpnetwork.plugins import PluginHost, get_plugin_manager
+from cpnetwork.services.attendance import AttendanceService
+from cpnetwork.services.community import ResourceService, TeamService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
 from cpnetwork.services.enrollment import EnrollmentService
+from cpnetwork.services.history import HistoryService
 from cpnetwork.services.people import MemberService, OrganizationService
 from cpnetwork.services.programs import ProgramService
+from cpnetwork.services.surveys import SurveyService
 from cpnetwork.storage import RecordKind, Storage
 
 DEFAULT_URL = "memory://"
@@ -36,6 +40,11 @@ class Network:
         self.organizations = OrganizationService(context)
         self.programs = ProgramService(context)
         self.enrollment = EnrollmentService(context)
+        self.attendance = AttendanceService(context)
+        self.teams = TeamService(context)
+        self.resources = ResourceService(context)
+        self.surveys = SurveyService(context)
+        self.history = HistoryService(context)
 
     @classmethod
     def open(

@@ -8,18 +8,26 @@ with unknown keys refused.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from enum import Enum, StrEnum
 from functools import cache
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.v import format_exception
 
 from cpnetwork.errors import ValidationError
 from cpnetwork.model import Answer, CustomValue
 
 T = TypeVar("T")
 
-_SCALARS = (str, int, float, bool, type(None))
+#: Plain-value dicts and the value types each may hold: custom fields take any JSON
+#: scalar, survey answers only scores, text and yes/no.
+_PLAIN_DICTS: dict[Any, tuple[type, ...]] = {
+    dict[str, CustomValue]: (str, int, float, bool, type(None)),
+    dict[str, Answer]: (int, str, bool),
+}
 
 
 def _structure_datetime(value: Any, _: type) -> datetime:
@@ -29,11 +37,12 @@ def _structure_datetime(value: Any, _: type) -> datetime:
     return moment
 
 
-def _structure_scalar_dict(value: Any, _: type) -> dict[str, Any]:
+def _structure_scalar_dict(value: Any, cls: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError(f"{value!r} is not a mapping")
+    allowed = _PLAIN_DICTS[cls]
     for key, item in value.items():
-        if not isinstance(key, str) or not isinstance(item, _SCALARS):
+        if not isinstance(key, str) or not isinstance(item, allowed):
             raise ValueError(f"{key!r}: {item!r} is not a plain value")
     return dict(value)
 
@@ -42,8 +51,16 @@ def _sorted(values: frozenset[Any]) -> list[Any]:
     return sorted(values, key=str)
 
 
+def _enum_value(member: Enum) -> Any:
+    return member.value
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
+    # cattrs passes StrEnum members through as str subclasses; emit the plain value.
+    # (StrEnum must be registered itself: ``str`` precedes ``Enum`` in its MRO.)
+    for base in (Enum, StrEnum):
+        converter.register_unstructure_hook(base, _enum_value)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
@@ -54,9 +71,8 @@ def _make_converter() -> cattrs.Converter:
         lambda cls: getattr(cls, "__origin__", None) is frozenset,
         lambda values: [converter.unstructure(v) for v in _sorted(values)],
     )
-    plain_dicts = (dict[str, CustomValue], dict[str, Answer])
-    converter.register_structure_hook_func(lambda t: t in plain_dicts, _structure_scalar_dict)
-    converter.register_unstructure_hook_func(lambda t: t in plain_dicts, dict)
+    converter.register_structure_hook_func(lambda t: t in _PLAIN_DICTS, _structure_scalar_dict)
+    converter.register_unstructure_hook_func(lambda t: t in _PLAIN_DICTS, dict)
 
     def attrs_structure(cls: type[Any]) -> Any:
         return make_dict_structure_fn(cls, converter, _cattrs_forbid_extra_keys=True)
@@ -83,36 +99,59 @@ def unstructure(record: Any) -> dict[str, Any]:
 def structure(data: Any, cls: type[T]) -> T:
     """A record of ``cls`` from a dict made by :func:`unstructure` (or by hand).
 
-    Malformed input is a :class:`~cpnetwork.errors.ValidationError` naming the record.
+    Malformed input is a :class:`~cpnetwork.errors.ValidationError` naming the record
+    (``cls``), with ``field`` set to the offending attribute when there is one.  Errors
+    deeper down (a bad enum value, a nested record's own validator) are reported by
+    path in the reason, still under ``cls``.
     """
+    if attrs.has(cls) and not isinstance(data, dict):
+        raise ValidationError(cls.__name__, None, f"expected a mapping, got {type(data).__name__}")
     try:
         return converter.structure(data, cls)
     except ValidationError:
-        raise
+        raise  # raised by ``cls`` itself: it already names the record and field
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
         own = _own_error(exc)
         if own is not None:
             raise own from exc
         record_id = data.get("id") if isinstance(data, dict) else None
-        raise ValidationError(cls.__name__, record_id, _describe(exc)) from exc
+        if not isinstance(record_id, str):
+            record_id = None
+        raise ValidationError(cls.__name__, record_id, _describe(exc), field=_field(exc)) from exc
 
 
 def _own_error(exc: BaseException) -> ValidationError | None:
-    """The model's own ValidationError, if cattrs wrapped one."""
-    if isinstance(exc, ValidationError):
-        return exc
-    for inner in getattr(exc, "exceptions", ()):
-        found = _own_error(inner)
-        if found is not None:
-            return found
+    """The record's own ValidationError (from its validators), if cattrs wrapped it."""
+    if isinstance(exc, cattrs.ClassValidationError):
+        _, without_attribute = exc.group_exceptions()
+        return next((e for e in without_attribute if isinstance(e, ValidationError)), None)
     return None
+
+
+def _format(exc: BaseException, type_: type | None) -> str:
+    if isinstance(exc, ValidationError):
+        return str(exc)
+    base = format_exception(exc, type_)
+    if isinstance(exc, ValueError) and str(exc) and str(exc) not in base:
+        return f"{base}: {exc}"
+    return base
 
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, cattrs.BaseValidationError):
-        leaves = cattrs.transform_error(exc)
-        return "; ".join(leaves)
-    return str(exc)
+        return "; ".join(cattrs.transform_error(exc, format_exception=_format))
+    return _format(exc, None)
+
+
+def _field(exc: BaseException) -> str | None:
+    """The one top-level attribute every error is under, if there is one."""
+    if not isinstance(exc, cattrs.ClassValidationError):
+        return None
+    with_notes, without = exc.group_exceptions()
+    names = {note.name for _, note in with_notes}
+    if without or len(names) != 1:
+        return None
+    return names.pop()
 
 
 @cache

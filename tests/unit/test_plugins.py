@@ -111,7 +111,7 @@ def test_observer_failure_is_named_after_the_change_is_saved() -> None:
             raise RuntimeError("mail server down")
 
         net.subscribe(grumpy)
-        with pytest.raises(PluginError, match="mail server down.*the change was saved"):
+        with pytest.raises(PluginError, match=r"mail server down.*the change was saved"):
             net.members.add(email="saved@example.org")
         net.unsubscribe(grumpy)
         assert net.members.find_by_email("saved@example.org") is not None

@@ -51,7 +51,9 @@ def _matches(record: Any, conditions: list[tuple[str, str, Any]]) -> bool:
             elif actual != plain(expected):
                 return False
         elif op == "ne":
-            if actual == plain(expected) or actual is None:
+            values = expected if is_collection(expected) else (expected,)
+            excluded = {plain(e) for e in values}
+            if actual in excluded or actual is None:
                 return False
         else:
             if actual is None:
