@@ -22,6 +22,7 @@ ENTRY_POINT_GROUP = "cpnetwork"
 #: Built-in behaviour, registered like any third-party plugin.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "cpnetwork.builtins.memory_backend",
+    "cpnetwork.builtins.sql_backend",
     "cpnetwork.builtins.eligibility",
     "cpnetwork.builtins.waitlist",
 )

@@ -1,0 +1,365 @@
+"""The SQL store: one backend on SQLAlchemy Core for SQLite files and PostgreSQL.
+
+``sqlite:///network.db`` is the embedded default; ``postgresql://…`` (run on psycopg 3)
+serves a shared, multi-user deployment.  Each ``Storage.transaction()`` is one
+database transaction on a pooled connection.  Writers serialize on SQLite by starting
+every transaction with ``BEGIN IMMEDIATE``; on PostgreSQL ``lock`` takes a row lock
+(``SELECT … FOR UPDATE``) that capacity checks rely on.
+
+Everything is done in SQL: filters, ordering, ``count`` and ``total`` (with GROUP BY),
+so no table is ever loaded whole into Python.  Writes refused by a unique key raise
+:class:`~cpnetwork.errors.DuplicateError` and leave the transaction usable (inserts
+use ``ON CONFLICT DO NOTHING``, updates a savepoint), as in the memory store.  No
+driver exception escapes: they become :class:`~cpnetwork.errors.StorageError`.
+
+Schema versions are managed by Alembic (:mod:`cpnetwork.storage.sql_migrate`);
+:func:`upgrade` is what ``cpnetwork db upgrade`` runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cpnetwork.errors import DuplicateError, NotFoundError, SchemaVersionError, StorageError
+from cpnetwork.storage.base import RecordKind, Storage, Transaction, Where
+from cpnetwork.storage.kinds import CORE_KINDS
+from cpnetwork.storage.sql_engine import create_engine, display_url, driver_errors, translated
+from cpnetwork.storage.sql_migrate import (
+    UPGRADE_COMMAND,
+    ensure_schema,
+    hold_schema_lock,
+    upgrade,
+)
+from cpnetwork.storage.sql_query import (
+    group_columns,
+    numeric_column,
+    order_clauses,
+    where_clause,
+)
+from cpnetwork.storage.sql_schema import MappedKind
+from cpnetwork.storage.sql_url import is_sql_url
+
+__all__ = ["SQLStorage", "SQLTransaction", "is_sql_url", "upgrade"]
+
+R = TypeVar("R")
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: Records per INSERT statement in ``insert_many``; stays under SQLite's variable limit.
+BATCH_SIZE = 500
+
+#: Table names the store never gives to a kind.
+RESERVED_TABLES = frozenset({"alembic_version"})
+#: Core table names and the classes they belong to: no other kind may take them.
+CORE_CLASSES: dict[str, type] = {kind.name: kind.cls for kind in CORE_KINDS}
+CORE_TABLES = frozenset(CORE_CLASSES)
+
+
+class SQLStorage(Storage):
+    """A store in a SQLite file or a PostgreSQL database (see the module docstring).
+
+    Opening it brings a new, empty database to the current schema and refuses one at
+    another schema version with :class:`~cpnetwork.errors.SchemaVersionError`.
+    ``url`` is shown with its password hidden.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = display_url(url)
+        self._engine = create_engine(url)
+        self._drivers = driver_errors(self._engine)
+        self._mapped: dict[type, MappedKind] = {}
+        self._register_lock = threading.Lock()
+        self._local = threading.local()
+        try:
+            ensure_schema(self._engine, CORE_TABLES, self.url)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    def register_kinds(self, kinds: Iterable[RecordKind]) -> None:
+        """Map kinds to tables, creating the tables of plugin kinds that are missing.
+
+        The rule: core kinds' tables belong to the migrations and must already exist
+        (else the schema is out of date).  A plugin kind's table is created with its
+        unique keys and indexes the first time the kind is registered on a database;
+        later it is used as it is, and the plugin owns any change to it — a table
+        lacking one of the kind's fields is a SchemaVersionError.  Core tables are
+        never touched here.  Registering a kind again changes nothing.
+        """
+        with self._register_lock:
+            new = self._new_kinds(kinds)
+            if not new:
+                return
+            metadata = sa.MetaData()
+            mapped = [MappedKind.of(kind, metadata) for kind in new]
+            with self._schema_change("registering kinds") as connection:
+                inspector = sa.inspect(connection)
+                tables = set(inspector.get_table_names())
+                for item in mapped:
+                    self._prepare_table(connection, inspector, item, item.kind.name in tables)
+            for item in mapped:
+                self._mapped[item.kind.cls] = item
+
+    def _new_kinds(self, kinds: Iterable[RecordKind]) -> list[RecordKind]:
+        names = {mapped.kind.name: cls for cls, mapped in self._mapped.items()}
+        new: list[RecordKind] = []
+        for kind in kinds:
+            if kind.cls in self._mapped or any(k.cls is kind.cls for k in new):
+                continue
+            owner = names.get(kind.name, CORE_CLASSES.get(kind.name))
+            if kind.name in RESERVED_TABLES or (owner is not None and owner is not kind.cls):
+                raise StorageError(
+                    "storage", self.url, f"table name {kind.name!r} of {kind.cls.__name__} is taken"
+                )
+            names[kind.name] = kind.cls
+            new.append(kind)
+        return new
+
+    def _prepare_table(
+        self, connection: sa.Connection, inspector: sa.Inspector, item: MappedKind, exists: bool
+    ) -> None:
+        name = item.kind.name
+        if not exists and name in CORE_TABLES:
+            raise SchemaVersionError(
+                "storage", self.url, f"core table {name!r} is missing; run `{UPGRADE_COMMAND}`"
+            )
+        if not exists:
+            item.table.create(connection)
+            return
+        if name in CORE_TABLES:
+            return
+        present = {column["name"] for column in inspector.get_columns(name)}
+        missing = sorted(set(item.columns) - present)
+        if missing:
+            raise SchemaVersionError(
+                "storage",
+                self.url,
+                f"table {name!r} lacks columns {missing} of {item.record_name}; "
+                "the plugin that stores it must migrate its table",
+            )
+
+    @contextmanager
+    def _schema_change(self, action: str) -> Iterator[sa.Connection]:
+        with (
+            translated(self.url, action, self._drivers),
+            self._engine.connect() as connection,
+            connection.begin(),
+        ):
+            hold_schema_lock(connection)
+            yield connection
+
+    def iter_kinds(self) -> Iterator[RecordKind]:
+        return iter([mapped.kind for mapped in self._mapped.values()])
+
+    def mapped(self, cls: type) -> MappedKind:
+        try:
+            return self._mapped[cls]
+        except KeyError:
+            raise StorageError(
+                "storage", self.url, f"{cls.__name__} is not a registered kind of record"
+            ) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        if getattr(self._local, "active", False):
+            raise StorageError("storage", self.url, "transactions do not nest")
+        self._local.active = True
+        try:
+            with (
+                translated(self.url, "the transaction", self._drivers),
+                self._engine.connect() as connection,
+                connection.begin(),
+            ):
+                yield SQLTransaction(self, connection)
+        finally:
+            self._local.active = False
+
+    def translated(self, action: str) -> AbstractContextManager[None]:
+        """A block whose driver errors become StorageError naming this store."""
+        return translated(self.url, action, self._drivers)
+
+    def close(self) -> None:
+        """Close the pooled connections; the store cannot be used afterwards."""
+        self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"<SQLStorage {self.url}>"
+
+
+def _translated(
+    action: str,
+) -> Callable[
+    [Callable[Concatenate[SQLTransaction, P], T]], Callable[Concatenate[SQLTransaction, P], T]
+]:
+    """Run a transaction method with driver errors turned into StorageError."""
+
+    def decorate(
+        method: Callable[Concatenate[SQLTransaction, P], T],
+    ) -> Callable[Concatenate[SQLTransaction, P], T]:
+        @wraps(method)
+        def run(self: SQLTransaction, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            with self._storage.translated(action):
+                return method(self, *args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+class SQLTransaction(Transaction):
+    """One database transaction on one pooled connection."""
+
+    def __init__(self, storage: SQLStorage, connection: sa.Connection) -> None:
+        self._storage = storage
+        self._connection = connection
+
+    def _mapped(self, cls: type) -> MappedKind:
+        return self._storage.mapped(cls)
+
+    # reads -------------------------------------------------------------------
+    @_translated("get")
+    def get(self, cls: type[R], record_id: str) -> R | None:
+        mapped = self._mapped(cls)
+        query = sa.select(mapped.table).where(mapped.table.c.id == record_id)
+        row = self._connection.execute(query).mappings().first()
+        record: R | None = None if row is None else mapped.from_row(row)
+        return record
+
+    @_translated("find")
+    def find(
+        self,
+        cls: type[R],
+        where: Where | None = None,
+        *,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[R]:
+        mapped = self._mapped(cls)
+        query = (
+            sa.select(mapped.table)
+            .where(where_clause(mapped, where))
+            .order_by(*order_clauses(mapped, list(order_by)))
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        rows = self._connection.execute(query).mappings()
+        return [mapped.from_row(row) for row in rows]
+
+    @_translated("count")
+    def count(
+        self, cls: type, where: Where | None = None, *, group_by: Sequence[str] = ()
+    ) -> dict[tuple[Any, ...], int]:
+        mapped = self._mapped(cls)
+        groups = group_columns(mapped, list(group_by))
+        query = sa.select(*groups, sa.func.count()).select_from(mapped.table)
+        query = query.where(where_clause(mapped, where)).group_by(*groups)
+        rows = self._connection.execute(query)
+        return {tuple(row[:-1]): int(row[-1]) for row in rows}
+
+    @_translated("total")
+    def total(
+        self,
+        cls: type,
+        field_name: str,
+        where: Where | None = None,
+        *,
+        group_by: Sequence[str] = (),
+    ) -> dict[tuple[Any, ...], float]:
+        mapped = self._mapped(cls)
+        groups = group_columns(mapped, list(group_by))
+        summed = sa.func.coalesce(sa.func.sum(numeric_column(mapped, field_name)), 0)
+        query = sa.select(*groups, summed).select_from(mapped.table)
+        query = query.where(where_clause(mapped, where)).group_by(*groups)
+        rows = self._connection.execute(query)
+        return {tuple(row[:-1]): float(row[-1]) for row in rows}
+
+    @_translated("lock")
+    def lock(self, cls: type, record_id: str) -> None:
+        mapped = self._mapped(cls)
+        if self._connection.dialect.name == "postgresql":
+            query = sa.select(mapped.table.c.id).where(mapped.table.c.id == record_id)
+            self._connection.execute(query.with_for_update())
+        # SQLite: BEGIN IMMEDIATE already holds the database's write lock.
+
+    # writes ------------------------------------------------------------------
+    @_translated("insert")
+    def insert(self, record: Any) -> None:
+        self._insert(self._mapped(type(record)), [record])
+
+    @_translated("insert_many")
+    def insert_many(self, records: Iterable[Any]) -> None:
+        """Insert in multi-row batches, one kind at a time in order of first appearance."""
+        by_kind: dict[type, list[Any]] = {}
+        for record in records:
+            by_kind.setdefault(type(record), []).append(record)
+        for cls, batch in by_kind.items():
+            mapped = self._mapped(cls)
+            for start in range(0, len(batch), BATCH_SIZE):
+                self._insert(mapped, batch[start : start + BATCH_SIZE])
+
+    def _insert(self, mapped: MappedKind, records: list[Any]) -> None:
+        rows = [mapped.to_row(record) for record in records]
+        insert = (
+            postgresql.insert if self._connection.dialect.name == "postgresql" else sqlite.insert
+        )
+        statement = insert(mapped.table).on_conflict_do_nothing().returning(mapped.table.c.id)
+        written = Counter(self._connection.execute(statement, rows).scalars())
+        for record in records:
+            if written[record.id] > 0:
+                written[record.id] -= 1
+            else:
+                raise self._duplicate(mapped, record)
+
+    @_translated("update")
+    def update(self, record: Any) -> None:
+        mapped = self._mapped(type(record))
+        table = mapped.table
+        statement = table.update().where(table.c.id == record.id).values(mapped.to_row(record))
+        if not mapped.kind.unique:
+            result = self._connection.execute(statement)
+        else:
+            try:
+                with self._connection.begin_nested():
+                    result = self._connection.execute(statement)
+            except sa.exc.IntegrityError:
+                raise self._duplicate(mapped, record) from None
+        if result.rowcount == 0:
+            raise NotFoundError(mapped.record_name, record.id)
+
+    @_translated("delete")
+    def delete(self, cls: type, record_id: str) -> None:
+        mapped = self._mapped(cls)
+        table = mapped.table
+        result = self._connection.execute(table.delete().where(table.c.id == record_id))
+        if result.rowcount == 0:
+            raise NotFoundError(mapped.record_name, record_id)
+
+    def _duplicate(self, mapped: MappedKind, record: Any) -> DuplicateError:
+        """The DuplicateError for a refused write, naming the key that is taken."""
+        table, row = mapped.table, mapped.to_row(record)
+        taken = sa.select(table.c.id).where(table.c.id == record.id)
+        if self._connection.execute(taken).first() is not None:
+            return DuplicateError(mapped.record_name, record.id, "id is already taken")
+        for key in mapped.kind.unique:
+            values = tuple(row[name] for name in key)
+            if None in values:
+                continue
+            matches = [table.c[name] == value for name, value in zip(key, values, strict=True)]
+            owner = sa.select(table.c.id).where(table.c.id != record.id, *matches).limit(1)
+            if self._connection.execute(owner).first() is not None:
+                shown = ", ".join(f"{k}={v!r}" for k, v in zip(key, values, strict=True))
+                return DuplicateError(mapped.record_name, record.id, f"{shown} is already taken")
+        return DuplicateError(mapped.record_name, record.id, "a unique key is already taken")

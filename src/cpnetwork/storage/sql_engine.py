@@ -1,0 +1,108 @@
+"""Engines for the URLs the SQL store serves, and the translation of driver errors.
+
+SQLite runs in WAL mode (readers do not block the writer) with foreign keys on and a
+busy timeout, and every transaction starts with ``BEGIN IMMEDIATE`` so writers
+serialize at the start of a transaction instead of failing half-way with "database is
+locked".  pysqlite's own transaction handling is switched off for that, following
+SQLAlchemy's documented recipe.  PostgreSQL URLs run on psycopg 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+
+from cpnetwork.errors import CpnetworkError, StorageError, ValidationError
+from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS
+
+#: How long a SQLite transaction waits for another writer before giving up.
+BUSY_TIMEOUT_SECONDS = 30
+
+
+def _parse(url: str) -> sa.URL:
+    try:
+        return sa.make_url(url)
+    except sa_exc.ArgumentError as exc:
+        raise ValidationError("storage", None, f"not a database URL: {exc}") from exc
+
+
+def display_url(url: str) -> str:
+    """The URL with its password hidden, for messages and ``Storage.url``."""
+    return _parse(url).render_as_string(hide_password=True)
+
+
+def engine_url(url: str) -> sa.URL:
+    """The SQLAlchemy URL: plain ``postgresql://`` runs on psycopg 3."""
+    parsed = _parse(url)
+    if parsed.drivername in POSTGRES_DRIVERS:
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in SQLITE_DRIVERS:
+        return parsed
+    raise ValidationError("storage", display_url(url), "not a SQLite or PostgreSQL URL")
+
+
+def create_engine(url: str) -> sa.Engine:
+    """A pooled engine for ``url``, set up as the module docstring says."""
+    target = engine_url(url)
+    if target.get_backend_name() == "sqlite":
+        engine = sa.create_engine(target, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(target, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # Stop pysqlite from emitting BEGIN itself; _sqlite_begin does it instead.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+        # Safe in WAL mode: a crash loses no committed transaction, power loss may.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def driver_errors(engine: sa.Engine) -> tuple[type[BaseException], ...]:
+    """The DB-API's root error class, raised unwrapped from a few driver paths."""
+    error = getattr(engine.dialect.loaded_dbapi, "Error", None)
+    return (error,) if isinstance(error, type) and issubclass(error, BaseException) else ()
+
+
+@contextmanager
+def translated(
+    url: str, action: str, drivers: tuple[type[BaseException], ...] = ()
+) -> Iterator[None]:
+    """Turn every driver and SQLAlchemy error into a StorageError; ours pass through."""
+    try:
+        yield
+    except CpnetworkError:
+        raise
+    except sa_exc.StatementError as exc:
+        if isinstance(exc.orig, CpnetworkError):
+            raise exc.orig from exc
+        raise StorageError("storage", url, f"{action} failed: {describe(exc)}") from exc
+    except sa_exc.SQLAlchemyError as exc:
+        raise StorageError("storage", url, f"{action} failed: {describe(exc)}") from exc
+    except drivers as exc:
+        raise StorageError("storage", url, f"{action} failed: {describe(exc)}") from exc
+
+
+def describe(exc: BaseException) -> str:
+    """The driver's own message, without the statement and its parameters."""
+    orig = getattr(exc, "orig", None)
+    source = orig if isinstance(orig, BaseException) else exc
+    message = str(source).strip() if orig is not None else str(exc).partition("\n")[0]
+    return f"{type(source).__name__}: {message}"

@@ -1,0 +1,129 @@
+"""``where``, ``order_by`` and ``group_by`` of the storage SPI compiled to SQL.
+
+The semantics are the memory store's (see :mod:`cpnetwork.storage.base`): None
+matches missing values, a collection means IN, ``__ne`` never matches a missing
+value, missing values sort first ascending and last descending, ties go by id.
+A dotted name (``identifiers.cds``) extracts a key of a JSON column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from cpnetwork.errors import ValidationError
+from cpnetwork.storage.base import Where, is_collection, split_condition
+from cpnetwork.storage.memory import plain
+from cpnetwork.storage.sql_schema import NUMERIC_KINDS, MappedKind
+
+_COMPARE = {
+    "lt": lambda expr, value: expr < value,
+    "le": lambda expr, value: expr <= value,
+    "gt": lambda expr, value: expr > value,
+    "ge": lambda expr, value: expr >= value,
+}
+
+
+def _refuse(mapped: MappedKind, reason: str) -> ValidationError:
+    return ValidationError(mapped.record_name, None, reason)
+
+
+def scalar_column(mapped: MappedKind, name: str, purpose: str) -> ColumnElement[Any]:
+    """The column of a scalar field, refusing unknown and non-scalar names."""
+    spec = mapped.columns.get(name)
+    if spec is None:
+        raise _refuse(mapped, f"no field {name!r} to {purpose}")
+    if not spec.scalar:
+        raise _refuse(mapped, f"{name!r} is not a scalar field to {purpose}")
+    return mapped.table.c[name]
+
+
+def _json_key(mapped: MappedKind, name: str, sample: Any) -> ColumnElement[Any]:
+    field_name, _, key = name.partition(".")
+    spec = mapped.columns.get(field_name)
+    if spec is None:
+        raise _refuse(mapped, f"no field {field_name!r} to filter on")
+    if spec.scalar:
+        raise _refuse(mapped, f"{field_name!r} has no keys to look up")
+    element: Any = mapped.table.c[field_name][key]
+    extracted: ColumnElement[Any]
+    if isinstance(sample, bool):
+        extracted = element.as_boolean()
+    elif isinstance(sample, int):
+        extracted = element.as_integer()
+    elif isinstance(sample, float):
+        extracted = element.as_float()
+    else:
+        extracted = element.as_string()
+    return extracted
+
+
+def _sample(value: Any) -> Any:
+    values = value if is_collection(value) else [value]
+    return next((plain(v) for v in values if v is not None), None)
+
+
+def _expression(mapped: MappedKind, name: str, value: Any) -> ColumnElement[Any]:
+    if "." in name:
+        return _json_key(mapped, name, _sample(value))
+    spec = mapped.columns.get(name)
+    if spec is None:
+        raise _refuse(mapped, f"no field {name!r} to filter on")
+    if not spec.scalar and value is not None:
+        raise _refuse(mapped, f"{name!r} is not a scalar field to filter on")
+    return mapped.table.c[name]
+
+
+def condition(mapped: MappedKind, key: str, value: Any) -> ColumnElement[bool]:
+    """One ``where`` entry as a SQL condition."""
+    name, op = split_condition(key)
+    expr = _expression(mapped, name, value)
+    if op in ("eq", "ne"):
+        many = is_collection(value)
+        values = [plain(v) for v in value] if many else [plain(value)]
+        present = [v for v in values if v is not None]
+        if op == "ne":
+            known = expr.is_not(None)
+            if many:
+                return sa.and_(known, expr.not_in(present))
+            return sa.and_(known, expr != present[0]) if present else known
+        if not many:
+            return expr.is_(None) if not present else expr == present[0]
+        if len(present) < len(values):
+            return sa.or_(expr.in_(present), expr.is_(None))
+        return expr.in_(present)
+    if value is None or is_collection(value):
+        raise _refuse(mapped, f"{key}: compare with a single value, not {value!r}")
+    result: ColumnElement[bool] = _COMPARE[op](expr, plain(value))
+    return result
+
+
+def where_clause(mapped: MappedKind, where: Where | None) -> ColumnElement[bool]:
+    return sa.and_(sa.true(), *(condition(mapped, k, v) for k, v in (where or {}).items()))
+
+
+def order_clauses(mapped: MappedKind, order_by: tuple[str, ...] | list[str]) -> list[Any]:
+    """ORDER BY terms: missing values first ascending, last descending, then by id."""
+    terms: list[Any] = []
+    for spec in order_by:
+        name = spec.lstrip("-")
+        column = scalar_column(mapped, name, "sort by")
+        if spec.startswith("-"):
+            terms.append(column.desc().nulls_last())
+        else:
+            terms.append(column.asc().nulls_first())
+    terms.append(mapped.table.c.id.asc())
+    return terms
+
+
+def group_columns(mapped: MappedKind, group_by: tuple[str, ...] | list[str]) -> list[Any]:
+    return [scalar_column(mapped, name, "group by") for name in group_by]
+
+
+def numeric_column(mapped: MappedKind, name: str) -> ColumnElement[Any]:
+    column = scalar_column(mapped, name, "total")
+    if mapped.columns[name].kind not in NUMERIC_KINDS:
+        raise _refuse(mapped, f"{name!r} is not a numeric field to total")
+    return column

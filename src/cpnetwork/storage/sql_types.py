@@ -1,0 +1,79 @@
+"""Column types of the SQL store, chosen so that SQL compares values as Python does.
+
+* Text uses the ``C`` collation on PostgreSQL: ordering and ``__lt`` comparisons go by
+  code point, as in SQLite and the memory store, whatever the server's locale.
+* Datetimes are stored as UTC instants (``timestamptz`` on PostgreSQL, fixed-width UTC
+  ISO 8601 text on SQLite), so comparing and sorting them in SQL follows the instant
+  even when records were written with different offsets.  They read back UTC-aware.
+* Durations are stored as seconds; non-scalar values as JSON (JSONB on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from cpnetwork.errors import ValidationError
+
+#: Width of ``0001-01-01T00:00:00.000000+00:00``: every stored instant has it.
+UTC_TEXT_WIDTH = 32
+
+
+def text_type() -> TypeEngine[str]:
+    """Text compared and sorted by code point on every dialect."""
+    return sa.Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")
+
+
+def json_type() -> TypeEngine[Any]:
+    """JSON, stored as JSONB on PostgreSQL; Python None is SQL NULL."""
+    return sa.JSON(none_as_null=True).with_variant(
+        postgresql.JSONB(none_as_null=True), "postgresql"
+    )
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as its UTC instant; naive datetimes are refused."""
+
+    impl = sa.String(UTC_TEXT_WIDTH)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
+        return dialect.type_descriptor(sa.String(UTC_TEXT_WIDTH))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.utcoffset() is None:
+            raise ValidationError("datetime", None, f"{value!r} has no time zone")
+        instant = value.astimezone(UTC)
+        if dialect.name == "postgresql":
+            return instant
+        return instant.isoformat(timespec="microseconds")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+        return moment.astimezone(UTC)
+
+
+class Seconds(TypeDecorator[timedelta]):
+    """A duration stored as a number of seconds, so it sorts and compares in SQL."""
+
+    impl = sa.Double()
+    cache_ok = True
+
+    def process_bind_param(self, value: timedelta | float | None, dialect: Dialect) -> Any:
+        if isinstance(value, timedelta):
+            return value.total_seconds()
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> timedelta | None:
+        return None if value is None else timedelta(seconds=value)

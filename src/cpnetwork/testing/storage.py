@@ -1,0 +1,880 @@
+"""The storage conformance suite: one test per clause of the storage contract.
+
+Every backend, built-in or third-party, proves itself against the same tests.  A
+backend's whole test file is one subclass overriding the ``storage`` fixture, which
+yields a fresh, empty store (the suite registers the kinds it needs)::
+
+    from cpnetwork.testing.storage import StorageConformance
+
+    class TestMyBackend(StorageConformance):
+        @pytest.fixture
+        def storage(self, tmp_path):
+            with MyStorage(f"my://{tmp_path}") as store:
+                yield store
+
+Capabilities a backend lacks skip with a reason: set ``concurrent_writers = False``
+when it cannot run transactions from several threads, and leave the ``reopen``
+fixture alone when data does not outlive ``close()`` (as with ``memory://``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+import pytest
+from attrs import field, frozen
+
+from cpnetwork import model as m
+from cpnetwork.errors import DuplicateError, NotFoundError, StorageError, ValidationError
+from cpnetwork.storage.base import RecordKind, Storage
+from cpnetwork.storage.kinds import CORE_KINDS
+
+LA = ZoneInfo("America/Los_Angeles")
+#: A fixed instant the samples hang off, so runs are reproducible.
+T0 = datetime(2024, 8, 1, 9, 0, tzinfo=LA)
+
+
+@frozen(kw_only=True)
+class ReviewScore:
+    """A record only a plugin knows: proves stores make room for kinds beyond the core."""
+
+    id: str = field(factory=m.new_id)
+    enrollment_id: str
+    reviewer_id: str
+    score: int
+    scored_at: datetime
+    weight: float = 1.0
+    comments: tuple[str, ...] = ()
+
+
+#: The plugin kind the suite registers; its name will not clash with a core table.
+REVIEW_SCORES = RecordKind(
+    name="conformance_review_scores",
+    cls=ReviewScore,
+    unique=(("enrollment_id", "reviewer_id"),),
+    indexed=("enrollment_id",),
+)
+
+
+@frozen(kw_only=True)
+class Unregistered:
+    """A record no store is told about: using it must fail loudly."""
+
+    id: str = field(factory=m.new_id)
+
+
+def sample_records() -> list[Any]:
+    """Realistic records of every core kind, references pointing backwards.
+
+    Each carries the awkward parts of its kind (nested records, sets, dicts, enums,
+    datetimes in a local time zone, durations) so a round trip proves they survive.
+    """
+    county_office = m.Organization(
+        id="org-acoe",
+        name="Alameda County Office of Education",
+        kind=m.OrganizationKind.COUNTY_OFFICE,
+        county="Alameda",
+        identifiers={"cds": "01100170000000"},
+        website="https://www.acoe.org",
+    )
+    district = m.Organization(
+        id="org-ousd",
+        name="Oakland Unified",
+        kind="district",
+        parent_id=county_office.id,
+        county="Alameda",
+        identifiers={"cds": "01612590000000", "nces": "0628050"},
+    )
+    museum = m.Organization(
+        id="org-museum",
+        name="Bay Area Science Museum",
+        kind=m.OrganizationKind.MUSEUM,
+        status=m.OrganizationStatus.ACTIVE,
+    )
+    leader = m.Member(
+        id="mem-rivera",
+        email="Ana.Rivera@ousd.org",
+        given_name="Ana",
+        family_name="Rivera",
+        roles={m.Role.TOSA, m.Role.SCIENCE_LEAD},
+        grade_bands={m.GradeBand.GRADES_6_8},
+        affiliations=(
+            m.Affiliation(
+                organization_id=district.id, title="Science TOSA", start=date(2019, 8, 1)
+            ),
+            m.Affiliation(
+                organization_id=county_office.id,
+                title="Coach",
+                start=date(2016, 8, 1),
+                end=date(2019, 6, 30),
+                primary=False,
+            ),
+        ),
+        county="Alameda",
+        joined=date(2016, 9, 15),
+        reach=m.Reach(teachers_supported=120, students_reached=3500),
+        equity_focus=m.EquityFocus.YES,
+        consents_to_updates=True,
+        custom={"district_code": "61259", "years_teaching": 14, "ngss_trained": True},
+    )
+    principal = m.Member(
+        id="mem-okafor",
+        email="c.okafor@example.org",
+        given_name="Chidi",
+        family_name="Okafor",
+        roles={"site_administrator"},
+    )
+    program = m.Program(
+        id="prog-academy",
+        title="Science Leadership Academy",
+        program_year=2024,
+        description="A year-long academy by application.",
+        host_ids=(county_office.id,),
+        partner_ids=(museum.id,),
+        audience="Teacher leaders and TOSAs",
+        format=m.Format.HYBRID,
+        fee_cents=25000,
+        tags={"ngss", "equity"},
+        policy=m.EnrollmentPolicy(
+            mode=m.EnrollmentMode.APPLICATION,
+            opens=datetime(2024, 8, 1, 8, 0, tzinfo=LA),
+            deadline=datetime(2024, 9, 15, 23, 59, tzinfo=LA),
+            capacity=40,
+            offer_window=timedelta(days=5),
+            eligibility=(
+                m.EligibilityRule(kind=m.RuleKind.ROLES, allowed={"tosa", "teacher_leader"}),
+            ),
+            quotas=(m.Quota(scope=m.QuotaScope.COUNTY, limit=4),),
+        ),
+        completion=m.CompletionRule(min_fraction=0.8, session_kinds={"learning_community"}),
+        modules=(m.Module(key="m1", title="Kickoff"), m.Module(key="m2", title="Institute")),
+    )
+    series = m.SessionSeries(
+        id="series-lc",
+        program_id=program.id,
+        title="Monthly learning community",
+        rrule="FREQ=MONTHLY;BYDAY=3WE;COUNT=9",
+        first_start=datetime(2024, 9, 18, 16, 0, tzinfo=LA),
+        duration=timedelta(minutes=90),
+        exdates={datetime(2024, 12, 18, 16, 0, tzinfo=LA)},
+        join_url="https://zoom.example/j/123",
+        capacity=40,
+    )
+    kickoff = m.Session(
+        id="sess-kickoff",
+        program_id=program.id,
+        title="Virtual kickoff",
+        kind=m.SessionKind.KICKOFF,
+        start=datetime(2024, 9, 4, 15, 30, tzinfo=LA),
+        end=datetime(2024, 9, 4, 17, 0, tzinfo=LA),
+        join_url="https://zoom.example/j/456",
+        facilitator_ids=(leader.id,),
+        module="m1",
+    )
+    occurrence = m.Session(
+        id="sess-lc-1",
+        program_id=program.id,
+        title="Learning community 1",
+        kind="learning_community",
+        start=series.first_start,
+        end=series.first_start + series.duration,
+        series_id=series.id,
+        recurrence_id=series.first_start,
+    )
+    enrollment = m.Enrollment(
+        id="enr-rivera",
+        program_id=program.id,
+        member_id=leader.id,
+        status=m.EnrollmentStatus.ACCEPTED,
+        created_at=T0,
+        updated_at=T0 + timedelta(days=20),
+        organization_id=district.id,
+        county="Alameda",
+        role="tosa",
+        rank=3,
+        offer_expires_at=datetime(2024, 8, 26, 0, 0, tzinfo=UTC),
+        answers={"why": "To grow our district's science leaders."},
+    )
+    return [
+        m.NetworkProfile(
+            name="K-12 Science Leader Network",
+            priorities=(m.Priority(key="equity", statement="Every student does science."),),
+        ),
+        county_office,
+        district,
+        museum,
+        leader,
+        principal,
+        program,
+        series,
+        kickoff,
+        occurrence,
+        enrollment,
+        m.Transition(
+            id="tr-1",
+            enrollment_id=enrollment.id,
+            program_id=program.id,
+            member_id=leader.id,
+            to_status=m.EnrollmentStatus.APPLIED,
+            at=T0,
+            actor=leader.id,
+            reason="applied online",
+        ),
+        m.Transition(
+            id="tr-2",
+            enrollment_id=enrollment.id,
+            program_id=program.id,
+            member_id=leader.id,
+            from_status="applied",
+            to_status="accepted",
+            sequence=2,
+            at=T0 + timedelta(days=20),
+            actor="reviewer@acoe.org",
+        ),
+        m.Attendance(
+            id="att-1",
+            session_id=kickoff.id,
+            member_id=leader.id,
+            program_id=program.id,
+            status=m.AttendanceStatus.PARTIAL,
+            minutes=70,
+            source=m.AttendanceSource.VIDEO_REPORT,
+            recorded_at=datetime(2024, 9, 5, 8, 0, tzinfo=UTC),
+        ),
+        m.Team(
+            id="team-bay",
+            name="Bay Area regional team",
+            kind=m.TeamKind.REGIONAL,
+            region="4",
+            member_ids={leader.id, principal.id},
+            lead_ids={leader.id},
+        ),
+        m.Resource(
+            id="res-slides",
+            title="Kickoff slides",
+            kind=m.ResourceKind.SLIDES,
+            url="https://example.org/kickoff.pdf",
+            access=m.AccessLevel.ALUMNI,
+            program_id=program.id,
+            session_id=kickoff.id,
+            program_year=2024,
+        ),
+        m.Survey(
+            id="survey-kickoff",
+            title="Kickoff feedback",
+            items=(
+                m.SurveyItem(key="useful", prompt="The session was useful.", kind="likert"),
+                m.SurveyItem(key="again", prompt="Would you come again?", kind="yes_no"),
+                m.SurveyItem(key="notes", prompt="Anything else?", kind=m.ItemKind.TEXT),
+            ),
+            session_id=kickoff.id,
+            anonymous=True,
+        ),
+        m.SurveyResponse(
+            id="resp-1",
+            survey_id="survey-kickoff",
+            submitted_at=datetime(2024, 9, 4, 17, 5, tzinfo=LA),
+            answers={"useful": 5, "again": True, "notes": "More time for talk."},
+        ),
+        m.Milestone(id="ms-founded", year=2016, title="Network founded", on=date(2016, 9, 15)),
+        m.Partnership(
+            id="part-museum",
+            organization_id=museum.id,
+            role="host of the summer institute",
+            scope=m.PartnershipScope.REGIONAL,
+            start=date(2018, 1, 1),
+        ),
+        m.Recognition(
+            id="rec-1",
+            title="Science Educator of the Year",
+            year=2023,
+            member_id=leader.id,
+            awarded_by="California Science Teachers Association",
+        ),
+    ]
+
+
+def _member(email: str, **values: Any) -> m.Member:
+    return m.Member(email=email, **values)
+
+
+def _enrollment(program_id: str, member_id: str, status: str, **values: Any) -> m.Enrollment:
+    return m.Enrollment(
+        program_id=program_id,
+        member_id=member_id,
+        status=status,
+        created_at=values.pop("created_at", T0),
+        updated_at=values.pop("updated_at", T0),
+        **values,
+    )
+
+
+def _session(program_id: str, start: datetime, **values: Any) -> m.Session:
+    return m.Session(
+        program_id=program_id,
+        title=values.pop("title", "Workshop"),
+        start=start,
+        end=start + timedelta(hours=1),
+        **values,
+    )
+
+
+def _ids(records: list[Any]) -> list[str]:
+    return [r.id for r in records]
+
+
+class StorageConformance:
+    """The storage contract as tests; subclass it and override ``storage``."""
+
+    #: Transactions may run from several threads at once and ``lock`` serializes them.
+    concurrent_writers: bool = True
+
+    # fixtures -----------------------------------------------------------------
+    @pytest.fixture
+    def storage(self) -> Storage:
+        """A fresh, empty store; every backend's test class overrides this fixture."""
+        pytest.fail(f"{type(self).__name__} must override the 'storage' fixture")
+
+    @pytest.fixture
+    def reopen(self, storage: Storage) -> Callable[[], Storage]:
+        """Open a second store on the same data; override where data outlives ``close``."""
+        pytest.skip(f"{type(self).__name__} keeps no data after close(): persistence untested")
+
+    @pytest.fixture
+    def store(self, storage: Storage) -> Storage:
+        """The backend's store with the core kinds registered."""
+        storage.register_kinds(CORE_KINDS)
+        return storage
+
+    # insert / get / update / delete ---------------------------------------------
+    def test_insert_then_get_returns_an_equal_record(self, store: Storage) -> None:
+        member = _member("ada@example.org", given_name="Ada", county="Alameda")
+        with store.transaction() as tx:
+            tx.insert(member)
+        with store.transaction() as tx:
+            assert tx.get(m.Member, member.id) == member
+
+    def test_get_of_a_missing_id_is_none(self, store: Storage) -> None:
+        with store.transaction() as tx:
+            assert tx.get(m.Member, "nobody") is None
+
+    def test_a_transaction_reads_its_own_writes(self, store: Storage) -> None:
+        member = _member("ada@example.org")
+        with store.transaction() as tx:
+            tx.insert(member)
+            assert tx.get(m.Member, member.id) == member
+            assert _ids(tx.find(m.Member, {"email": "ada@example.org"})) == [member.id]
+            assert tx.count(m.Member) == {(): 1}
+
+    def test_update_replaces_the_stored_record(self, store: Storage) -> None:
+        member = _member("ada@example.org", county="Alameda")
+        moved = attrs.evolve(member, county="Fresno", roles={"teacher"})
+        with store.transaction() as tx:
+            tx.insert(member)
+        with store.transaction() as tx:
+            tx.update(moved)
+        with store.transaction() as tx:
+            assert tx.get(m.Member, member.id) == moved
+            assert tx.count(m.Member) == {(): 1}
+
+    def test_update_of_a_missing_record_raises_not_found(self, store: Storage) -> None:
+        with store.transaction() as tx, pytest.raises(NotFoundError) as raised:
+            tx.update(_member("ghost@example.org", id="ghost"))
+        assert (raised.value.kind, raised.value.record_id) == ("Member", "ghost")
+
+    def test_delete_removes_the_record(self, store: Storage) -> None:
+        member = _member("ada@example.org")
+        with store.transaction() as tx:
+            tx.insert(member)
+        with store.transaction() as tx:
+            tx.delete(m.Member, member.id)
+            assert tx.get(m.Member, member.id) is None
+        with store.transaction() as tx:
+            assert tx.get(m.Member, member.id) is None
+            assert tx.find(m.Member) == []
+
+    def test_delete_of_a_missing_record_raises_not_found(self, store: Storage) -> None:
+        with store.transaction() as tx, pytest.raises(NotFoundError) as raised:
+            tx.delete(m.Member, "ghost")
+        assert (raised.value.kind, raised.value.record_id) == ("Member", "ghost")
+
+    def test_an_unregistered_kind_is_a_storage_error(self, store: Storage) -> None:
+        with store.transaction() as tx, pytest.raises(StorageError):
+            tx.insert(Unregistered())
+        with store.transaction() as tx, pytest.raises(StorageError):
+            tx.get(Unregistered, "x")
+
+    # unique keys --------------------------------------------------------------
+    def test_a_taken_id_is_a_duplicate(self, store: Storage) -> None:
+        first = _member("ada@example.org", id="m1")
+        with store.transaction() as tx:
+            tx.insert(first)
+        with store.transaction() as tx, pytest.raises(DuplicateError) as raised:
+            tx.insert(_member("grace@example.org", id="m1"))
+        assert (raised.value.kind, raised.value.record_id) == ("Member", "m1")
+        with store.transaction() as tx:
+            assert tx.get(m.Member, "m1") == first
+
+    def test_a_taken_unique_key_is_a_duplicate_naming_the_key(self, store: Storage) -> None:
+        with store.transaction() as tx:
+            tx.insert(_member("ada@example.org", id="m1"))
+        with store.transaction() as tx, pytest.raises(DuplicateError) as raised:
+            tx.insert(_member("ADA@example.org", id="m2"))
+        assert (raised.value.kind, raised.value.record_id) == ("Member", "m2")
+        assert "email" in str(raised.value)
+        with store.transaction() as tx:
+            assert _ids(tx.find(m.Member)) == ["m1"]
+
+    def test_a_multi_column_key_collides_only_on_every_column(self, store: Storage) -> None:
+        with store.transaction() as tx:
+            tx.insert(_enrollment("p1", "m1", "enrolled"))
+            tx.insert(_enrollment("p1", "m2", "enrolled"))
+            tx.insert(_enrollment("p2", "m1", "enrolled"))
+        with store.transaction() as tx, pytest.raises(DuplicateError) as raised:
+            tx.insert(_enrollment("p1", "m2", "waitlisted", id="again"))
+        assert raised.value.record_id == "again"
+        assert "program_id" in str(raised.value) and "member_id" in str(raised.value)
+
+    def test_none_in_a_key_component_never_collides(self, store: Storage) -> None:
+        start = datetime(2024, 9, 18, 16, 0, tzinfo=LA)
+        with store.transaction() as tx:
+            tx.insert(_session("p1", start))
+            tx.insert(_session("p1", start))
+            tx.insert(_session("p1", start, series_id="s1"))
+            tx.insert(_session("p1", start, series_id="s1"))
+            tx.insert(_session("p1", start, series_id="s1", recurrence_id=start))
+        with store.transaction() as tx:
+            assert tx.count(m.Session) == {(): 5}
+            with pytest.raises(DuplicateError):
+                tx.insert(_session("p1", start, series_id="s1", recurrence_id=start))
+
+    def test_update_onto_a_taken_key_is_a_duplicate(self, store: Storage) -> None:
+        ada = _member("ada@example.org")
+        grace = _member("grace@example.org")
+        with store.transaction() as tx:
+            tx.insert_many([ada, grace])
+        with store.transaction() as tx:
+            tx.update(attrs.evolve(ada, given_name="Ada"))  # keeping its own key is fine
+            with pytest.raises(DuplicateError) as raised:
+                tx.update(attrs.evolve(grace, email="ada@example.org"))
+        assert raised.value.record_id == grace.id
+        with store.transaction() as tx:
+            assert tx.get(m.Member, grace.id) == grace
+
+    def test_a_refused_write_changes_nothing_and_the_transaction_goes_on(
+        self, store: Storage
+    ) -> None:
+        ada = _member("ada@example.org")
+        with store.transaction() as tx:
+            tx.insert(ada)
+            with pytest.raises(DuplicateError):
+                tx.insert(_member("ada@example.org"))
+            grace = _member("grace@example.org")
+            tx.insert(grace)
+        with store.transaction() as tx:
+            assert sorted(_ids(tx.find(m.Member))) == sorted([ada.id, grace.id])
+
+    def test_a_key_freed_in_a_transaction_can_be_taken_in_it(self, store: Storage) -> None:
+        ada = _member("ada@example.org")
+        grace = _member("grace@example.org")
+        with store.transaction() as tx:
+            tx.insert_many([ada, grace])
+        newcomer = _member("ada@example.org")
+        with store.transaction() as tx:
+            tx.delete(m.Member, ada.id)
+            tx.insert(newcomer)
+            tx.update(attrs.evolve(grace, email="grace.hopper@example.org"))
+            tx.insert(_member("grace@example.org", id="g2"))
+        with store.transaction() as tx:
+            assert tx.find_one(m.Member, {"email": "ada@example.org"}) == newcomer
+            assert _ids(tx.find(m.Member, {"email": "grace@example.org"})) == ["g2"]
+
+    # find ---------------------------------------------------------------------
+    @pytest.fixture
+    def people(self, store: Storage) -> list[m.Member]:
+        """Five members with a mix of counties (one missing), names and reach."""
+        people = [
+            _member(
+                "a@x.org", id="a", family_name="Zapata", county="Alameda", joined=date(2016, 1, 4)
+            ),
+            _member(
+                "b@x.org", id="b", family_name="Baker", county="Fresno", joined=date(2018, 5, 1)
+            ),
+            _member("c@x.org", id="c", family_name="Chen", county=None, joined=None),
+            _member(
+                "d@x.org", id="d", family_name="baker", county="Alameda", joined=date(2020, 2, 2)
+            ),
+            _member(
+                "e@x.org",
+                id="e",
+                family_name="Baker",
+                county="Kern",
+                equity_focus="yes",
+                consents_to_updates=True,
+                joined=date(2018, 5, 1),
+            ),
+        ]
+        with store.transaction() as tx:
+            tx.insert_many(people)
+        return people
+
+    def _find(self, store: Storage, where: dict[str, Any], **options: Any) -> list[str]:
+        with store.transaction() as tx:
+            return _ids(tx.find(m.Member, where, **options))
+
+    def test_find_without_conditions_returns_everything_by_id(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        assert self._find(store, {}) == ["a", "b", "c", "d", "e"]
+
+    def test_find_by_equality(self, store: Storage, people: list[m.Member]) -> None:
+        assert self._find(store, {"county": "Alameda"}) == ["a", "d"]
+        assert self._find(store, {"county": "Alameda", "family_name": "baker"}) == ["d"]
+        assert self._find(store, {"consents_to_updates": True}) == ["e"]
+        assert self._find(store, {"joined": date(2018, 5, 1)}) == ["b", "e"]
+        assert self._find(store, {"county": "Nowhere"}) == []
+
+    def test_find_by_enum_member_or_its_value(self, store: Storage, people: list[m.Member]) -> None:
+        assert self._find(store, {"equity_focus": m.EquityFocus.YES}) == ["e"]
+        assert self._find(store, {"equity_focus": "unknown"}) == ["a", "b", "c", "d"]
+
+    def test_none_matches_missing_values(self, store: Storage, people: list[m.Member]) -> None:
+        assert self._find(store, {"county": None}) == ["c"]
+
+    def test_a_collection_means_in(self, store: Storage, people: list[m.Member]) -> None:
+        assert self._find(store, {"county": ["Fresno", "Kern"]}) == ["b", "e"]
+        assert self._find(store, {"county": ("Kern", None)}) == ["c", "e"]
+        assert self._find(store, {"equity_focus": {m.EquityFocus.YES}}) == ["e"]
+        assert self._find(store, {"county": []}) == []
+
+    def test_comparisons(self, store: Storage, people: list[m.Member]) -> None:
+        day = date(2018, 5, 1)
+        assert self._find(store, {"joined__lt": day}) == ["a"]
+        assert self._find(store, {"joined__le": day}) == ["a", "b", "e"]
+        assert self._find(store, {"joined__gt": day}) == ["d"]
+        assert self._find(store, {"joined__ge": day}) == ["b", "d", "e"]
+        assert self._find(store, {"family_name__ge": "C", "family_name__lt": "a"}) == ["a", "c"]
+
+    def test_not_equal_skips_missing_values(self, store: Storage, people: list[m.Member]) -> None:
+        assert self._find(store, {"county__ne": "Alameda"}) == ["b", "e"]
+        assert self._find(store, {"county__ne": None}) == ["a", "b", "d", "e"]
+        assert self._find(store, {"county__ne": ["Alameda", "Kern"]}) == ["b"]
+
+    def test_a_dotted_name_looks_up_a_dict_key(self, store: Storage) -> None:
+        with store.transaction() as tx:
+            tx.insert_many(
+                [
+                    m.Organization(id="o1", name="A", kind="school", identifiers={"cds": "011"}),
+                    m.Organization(
+                        id="o2", name="B", kind="school", identifiers={"cds": "022", "nces": "9"}
+                    ),
+                    m.Organization(id="o3", name="C", kind="museum"),
+                ]
+            )
+        with store.transaction() as tx:
+            assert _ids(tx.find(m.Organization, {"identifiers.cds": "022"})) == ["o2"]
+            assert _ids(tx.find(m.Organization, {"identifiers.nces": None})) == ["o1", "o3"]
+            assert _ids(tx.find(m.Organization, {"identifiers.cds": ["011", "022"]})) == [
+                "o1",
+                "o2",
+            ]
+            assert _ids(tx.find(m.Organization, {"identifiers.cds__gt": "011"})) == ["o2"]
+
+    def test_an_unknown_field_is_a_validation_error(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.find(m.Member, {"shoe_size": 9})
+
+    def test_datetimes_compare_by_instant_across_offsets(self, store: Storage) -> None:
+        la = _session("p", datetime(2024, 9, 18, 16, 0, tzinfo=LA), id="la")  # 23:00 UTC
+        utc = _session("p", datetime(2024, 9, 18, 20, 0, tzinfo=UTC), id="utc")  # 20:00 UTC
+        india = timezone(timedelta(hours=5, minutes=30))
+        ist = _session("p", datetime(2024, 9, 19, 3, 0, tzinfo=india), id="ist")  # 21:30 UTC
+        with store.transaction() as tx:
+            tx.insert_many([la, utc, ist])
+        cutoff = datetime(2024, 9, 18, 15, 0, tzinfo=LA)  # 22:00 UTC
+        with store.transaction() as tx:
+            assert _ids(tx.find(m.Session, order_by=("start",))) == ["utc", "ist", "la"]
+            assert _ids(tx.find(m.Session, {"start__lt": cutoff})) == ["ist", "utc"]
+            assert _ids(tx.find(m.Session, {"start__ge": cutoff})) == ["la"]
+            same_instant = datetime(2024, 9, 18, 23, 0, tzinfo=UTC)
+            assert _ids(tx.find(m.Session, {"start": same_instant})) == ["la"]
+
+    # order_by and limit -------------------------------------------------------
+    def test_order_by_ascending_puts_missing_values_first(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        assert self._find(store, {}, order_by=("county",)) == ["c", "a", "d", "b", "e"]
+        assert self._find(store, {}, order_by=("joined",)) == ["c", "a", "b", "e", "d"]
+
+    def test_order_by_descending_puts_missing_values_last(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        assert self._find(store, {}, order_by=("-county",)) == ["e", "b", "a", "d", "c"]
+
+    def test_order_by_several_fields_then_id(self, store: Storage, people: list[m.Member]) -> None:
+        # Code-point order: upper case before lower case.
+        assert self._find(store, {}, order_by=("family_name", "-county")) == [
+            "e",
+            "b",
+            "c",
+            "a",
+            "d",
+        ]
+        assert self._find(store, {}, order_by=("-joined", "county")) == ["d", "b", "e", "a", "c"]
+
+    def test_order_by_an_enum_uses_its_value(self, store: Storage, people: list[m.Member]) -> None:
+        assert self._find(store, {}, order_by=("-equity_focus",)) == ["e", "a", "b", "c", "d"]
+
+    def test_limit_and_find_one(self, store: Storage, people: list[m.Member]) -> None:
+        assert self._find(store, {}, order_by=("-family_name",), limit=2) == ["d", "a"]
+        assert self._find(store, {"county": "Alameda"}, limit=0) == []
+        with store.transaction() as tx:
+            found = tx.find_one(m.Member, {"county": "Kern"})
+            assert found is not None and found.id == "e"
+            assert tx.find_one(m.Member, {"county": "Nowhere"}) is None
+
+    # count and total ----------------------------------------------------------
+    @pytest.fixture
+    def enrollments(self, store: Storage) -> list[m.Enrollment]:
+        rows = [
+            _enrollment("p1", "m1", "enrolled", county="Alameda"),
+            _enrollment("p1", "m2", "enrolled", county="Fresno"),
+            _enrollment("p1", "m3", "waitlisted", county="Alameda"),
+            _enrollment("p1", "m4", "enrolled", county=None),
+            _enrollment("p2", "m1", "offered", county="Alameda"),
+        ]
+        with store.transaction() as tx:
+            tx.insert_many(rows)
+        return rows
+
+    def test_count_without_group_by(self, store: Storage, enrollments: list[m.Enrollment]) -> None:
+        with store.transaction() as tx:
+            assert tx.count(m.Enrollment) == {(): 5}
+            assert tx.count(m.Enrollment, {"program_id": "p1", "status": "enrolled"}) == {(): 3}
+            assert tx.count(m.Enrollment, {"program_id": "nothing"}) == {(): 0}
+
+    def test_count_with_group_by_gives_plain_values(
+        self, store: Storage, enrollments: list[m.Enrollment]
+    ) -> None:
+        with store.transaction() as tx:
+            by_status = tx.count(m.Enrollment, {"program_id": "p1"}, group_by=("status",))
+            by_both = tx.count(m.Enrollment, group_by=("program_id", "county"))
+            empty = tx.count(m.Enrollment, {"program_id": "nothing"}, group_by=("status",))
+        assert by_status == {("enrolled",): 3, ("waitlisted",): 1}
+        assert all(type(key[0]) is str for key in by_status)
+        assert by_both == {
+            ("p1", "Alameda"): 2,
+            ("p1", "Fresno"): 1,
+            ("p1", None): 1,
+            ("p2", "Alameda"): 1,
+        }
+        assert empty == {}
+
+    def test_count_of_an_empty_kind(self, store: Storage) -> None:
+        with store.transaction() as tx:
+            assert tx.count(m.Member) == {(): 0}
+
+    def test_total_sums_a_numeric_field(self, store: Storage) -> None:
+        programs = [
+            m.Program(id="p1", title="A", program_year=2024, fee_cents=1000, format="virtual"),
+            m.Program(id="p2", title="B", program_year=2024, fee_cents=2500, format="in_person"),
+            m.Program(id="p3", title="C", program_year=2023, fee_cents=500, format="virtual"),
+        ]
+        with store.transaction() as tx:
+            tx.insert_many(programs)
+        with store.transaction() as tx:
+            assert tx.total(m.Program, "fee_cents") == {(): 4000}
+            assert tx.total(m.Program, "fee_cents", {"program_year": 2024}) == {(): 3500}
+            by_format = tx.total(m.Program, "fee_cents", group_by=("format",))
+            assert by_format == {("virtual",): 1500, ("in_person",): 2500}
+            assert all(type(key[0]) is str for key in by_format)
+            nothing = {"program_year": 1999}
+            assert tx.total(m.Program, "fee_cents", nothing) == {(): 0}
+            assert tx.total(m.Program, "fee_cents", nothing, group_by=("format",)) == {}
+
+    def test_total_treats_missing_values_as_zero(self, store: Storage) -> None:
+        rows = [
+            m.Attendance(
+                session_id=f"s{n}",
+                member_id="m1",
+                program_id="p1",
+                status=status,
+                minutes=minutes,
+                recorded_at=T0,
+            )
+            for n, (status, minutes) in enumerate(
+                [("present", 90), ("partial", 45), ("present", None), ("absent", None)]
+            )
+        ]
+        with store.transaction() as tx:
+            tx.insert_many(rows)
+        with store.transaction() as tx:
+            assert tx.total(m.Attendance, "minutes") == {(): 135}
+            assert tx.total(m.Attendance, "minutes", group_by=("status",)) == {
+                ("present",): 90,
+                ("partial",): 45,
+                ("absent",): 0,
+            }
+
+    # insert_many --------------------------------------------------------------
+    def test_insert_many_writes_records_of_several_kinds(self, store: Storage) -> None:
+        members = [_member(f"leader{n:04d}@example.org") for n in range(1201)]
+        program = m.Program(title="Academy", program_year=2024)
+        enrollments = [_enrollment(program.id, p.id, "enrolled") for p in members[:50]]
+        with store.transaction() as tx:
+            tx.insert_many([program, *members, *enrollments])
+        with store.transaction() as tx:
+            assert tx.count(m.Member) == {(): 1201}
+            assert tx.count(m.Enrollment, {"program_id": program.id}) == {(): 50}
+            assert tx.get(m.Member, members[-1].id) == members[-1]
+
+    def test_insert_many_refuses_duplicates(self, store: Storage) -> None:
+        with store.transaction() as tx:
+            tx.insert(_member("ada@example.org"))
+        with pytest.raises(DuplicateError), store.transaction() as tx:
+            tx.insert_many([_member("grace@example.org"), _member("ada@example.org")])
+        with pytest.raises(DuplicateError), store.transaction() as tx:
+            tx.insert_many([_member("x@example.org"), _member("x@example.org")])
+        with store.transaction() as tx:
+            assert _ids(tx.find(m.Member, {"email": ["grace@example.org", "x@example.org"]})) == []
+
+    # transactions -------------------------------------------------------------
+    def test_a_failed_transaction_leaves_nothing(self, store: Storage) -> None:
+        kept = _member("kept@example.org", county="Alameda")
+        with store.transaction() as tx:
+            tx.insert(kept)
+        with pytest.raises(RuntimeError), store.transaction() as tx:
+            tx.insert(_member("lost@example.org"))
+            tx.insert_many([_member(f"many{n}@example.org") for n in range(30)])
+            tx.update(attrs.evolve(kept, county="Fresno"))
+            raise RuntimeError("boom")
+        with pytest.raises(RuntimeError), store.transaction() as tx:
+            tx.delete(m.Member, kept.id)
+            raise RuntimeError("boom")
+        with store.transaction() as tx:
+            assert tx.find(m.Member) == [kept]
+
+    def test_committed_writes_are_seen_by_later_transactions(self, store: Storage) -> None:
+        with store.transaction() as tx:
+            tx.insert(_member("ada@example.org", id="m1"))
+        with store.transaction() as tx:
+            assert tx.count(m.Member, {"id": "m1"}) == {(): 1}
+
+    def test_transactions_do_not_nest(self, store: Storage) -> None:
+        with store.transaction(), pytest.raises(StorageError), store.transaction():
+            pass  # pragma: no cover - the inner transaction refuses to open
+
+    def test_lock_is_callable_on_present_and_missing_records(self, store: Storage) -> None:
+        program = m.Program(title="Academy", program_year=2024)
+        with store.transaction() as tx:
+            tx.insert(program)
+        with store.transaction() as tx:
+            tx.lock(m.Program, program.id)
+            tx.lock(m.Program, "missing")
+            tx.update(attrs.evolve(program, title="Academy 2024"))
+
+    def test_lock_serializes_concurrent_writers(self, store: Storage) -> None:
+        if not self.concurrent_writers:
+            pytest.skip(f"{type(self).__name__} does not run transactions from several threads")
+        capacity, applicants = 3, 8
+        program = m.Program(
+            title="Academy", program_year=2024, policy=m.EnrollmentPolicy(capacity=capacity)
+        )
+        with store.transaction() as tx:
+            tx.insert(program)
+        start = threading.Barrier(applicants)
+
+        def take_seat(n: int) -> bool:
+            start.wait(timeout=10)
+            with store.transaction() as tx:
+                tx.lock(m.Program, program.id)
+                taken = tx.count(m.Enrollment, {"program_id": program.id})[()]
+                if taken >= capacity:
+                    return False
+                tx.insert(_enrollment(program.id, f"member{n}", "enrolled"))
+                return True
+
+        with ThreadPoolExecutor(max_workers=applicants) as pool:
+            seated = list(pool.map(take_seat, range(applicants)))
+        assert seated.count(True) == capacity
+        with store.transaction() as tx:
+            assert tx.count(m.Enrollment, {"program_id": program.id}) == {(): capacity}
+
+    # every kind, and kinds from plugins ---------------------------------------
+    def test_samples_cover_every_core_kind(self) -> None:
+        assert {type(r) for r in sample_records()} >= {kind.cls for kind in CORE_KINDS}
+
+    @pytest.mark.parametrize("kind", CORE_KINDS, ids=lambda kind: kind.name)
+    def test_records_read_back_equal_to_what_was_written(
+        self, store: Storage, kind: RecordKind
+    ) -> None:
+        samples = sample_records()
+        written: list[Any] = [r for r in samples if type(r) is kind.cls]
+        with store.transaction() as tx:
+            tx.insert_many(samples)
+        with store.transaction() as tx:
+            for record in written:
+                read = tx.get(kind.cls, record.id)
+                assert read == record
+                assert _aware_datetimes(read)
+            found: list[Any] = tx.find(kind.cls)
+            assert sorted(_ids(found)) == sorted(_ids(written))
+            assert sorted(found, key=_by_id) == sorted(written, key=_by_id)
+
+    def test_a_plugin_kind_gets_room_without_touching_core_kinds(self, store: Storage) -> None:
+        member = _member("ada@example.org")
+        with store.transaction() as tx:
+            tx.insert(member)
+        store.register_kinds([REVIEW_SCORES])
+        store.register_kinds([REVIEW_SCORES, *CORE_KINDS])  # idempotent
+        score = ReviewScore(
+            enrollment_id="e1",
+            reviewer_id="r1",
+            score=4,
+            scored_at=T0,
+            weight=0.5,
+            comments=("clear goals", "strong equity plan"),
+        )
+        with store.transaction() as tx:
+            tx.insert(score)
+            with pytest.raises(DuplicateError):
+                tx.insert(attrs.evolve(score, id="other", score=2))
+        with store.transaction() as tx:
+            assert tx.get(ReviewScore, score.id) == score
+            assert tx.find(ReviewScore, {"score__ge": 3}) == [score]
+            assert tx.total(ReviewScore, "weight", group_by=("reviewer_id",)) == {("r1",): 0.5}
+            assert tx.find(m.Member) == [member]
+        names = {kind.name for kind in store.iter_kinds()}
+        assert names >= {REVIEW_SCORES.name} | {kind.name for kind in CORE_KINDS}
+
+    def test_data_outlives_close(self, store: Storage, reopen: Callable[[], Storage]) -> None:
+        store.register_kinds([REVIEW_SCORES])
+        samples = sample_records()
+        score = ReviewScore(enrollment_id="e1", reviewer_id="r1", score=5, scored_at=T0)
+        with store.transaction() as tx:
+            tx.insert_many([*samples, score])
+        store.close()
+        with reopen() as again:
+            again.register_kinds([*CORE_KINDS, REVIEW_SCORES])
+            with again.transaction() as tx:
+                assert tx.get(ReviewScore, score.id) == score
+                for record in samples:
+                    assert tx.get(type(record), record.id) == record
+
+
+def _by_id(record: Any) -> str:
+    return str(record.id)
+
+
+def _aware_datetimes(record: Any) -> bool:
+    """Every top-level datetime of a record carries its offset."""
+    values = (getattr(record, a.name) for a in attrs.fields(type(record)))
+    return all(v.tzinfo is not None for v in values if isinstance(v, datetime))

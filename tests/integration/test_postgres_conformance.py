@@ -1,0 +1,132 @@
+"""The SQL store on PostgreSQL: the conformance suite and the schema-version rules.
+
+Each test works in a schema of its own (created here, found through ``search_path``,
+dropped afterwards), so tests never see each other's tables.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from cpnetwork import model as m
+from cpnetwork.errors import SchemaVersionError
+from cpnetwork.storage import CORE_KINDS, Storage
+from cpnetwork.storage.sql import SQLStorage, upgrade
+from cpnetwork.storage.sql_engine import engine_url
+from cpnetwork.storage.sql_migrate import UPGRADE_COMMAND, first_revision
+from cpnetwork.storage.sql_schema import core_metadata
+from cpnetwork.testing.storage import REVIEW_SCORES, StorageConformance, sample_records
+
+ENV = "CPNETWORK_TEST_POSTGRES_URL"
+BASE_URL = os.environ.get(ENV, "")
+if not BASE_URL:
+    pytest.skip(
+        f"PostgreSQL tests: set {ENV}=postgresql://postgres@127.0.0.1:5432/test to run them",
+        allow_module_level=True,
+    )
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def admin() -> Iterator[sa.Engine]:
+    engine = sa.create_engine(engine_url(BASE_URL))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def url(admin: sa.Engine) -> Iterator[str]:
+    """A URL whose connections work in a fresh schema of their own."""
+    schema = f"cpnetwork_test_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    parsed = sa.make_url(BASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield parsed.render_as_string(hide_password=False)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+class TestPostgresConformance(StorageConformance):
+    @pytest.fixture
+    def storage(self, url: str) -> Iterator[Storage]:
+        with SQLStorage(url) as store:
+            yield store
+
+    @pytest.fixture
+    def reopen(self, url: str) -> Callable[[], Storage]:
+        return lambda: SQLStorage(url)
+
+
+def _set_revision(url: str, revision: str) -> None:
+    engine = sa.create_engine(engine_url(url))
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    engine.dispose()
+
+
+def test_a_new_database_is_built_in_its_own_schema(url: str) -> None:
+    with SQLStorage(url) as store:
+        assert store.dialect == "postgresql"
+        store.register_kinds(CORE_KINDS)
+        with store.transaction() as tx:
+            tx.insert_many(sample_records())
+    engine = sa.create_engine(engine_url(url))
+    with engine.connect() as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+        types = {c["name"]: c["type"] for c in sa.inspect(connection).get_columns("sessions")}
+    engine.dispose()
+    assert {kind.name for kind in CORE_KINDS} | {"alembic_version"} <= tables
+    assert "TIMESTAMP" in str(types["start"]).upper()
+
+
+def test_upgrading_from_the_first_revision_keeps_the_data(url: str) -> None:
+    upgrade(url, first_revision())
+    samples = sample_records()
+    with SQLStorage(url) as store:
+        store.register_kinds(CORE_KINDS)
+        with store.transaction() as tx:
+            tx.insert_many(samples)
+    upgrade(url)
+    with SQLStorage(url) as store:
+        store.register_kinds(CORE_KINDS)
+        with store.transaction() as tx:
+            for record in samples:
+                assert tx.get(type(record), record.id) == record
+
+
+def test_the_migrated_schema_matches_the_model(url: str) -> None:
+    SQLStorage(url).close()
+    engine = sa.create_engine(engine_url(url))
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, core_metadata()) == []
+    engine.dispose()
+
+
+def test_a_newer_schema_is_refused_naming_the_command(url: str) -> None:
+    SQLStorage(url).close()
+    _set_revision(url, "9999_from_a_newer_release")
+    with pytest.raises(SchemaVersionError, match=f"newer.*`{UPGRADE_COMMAND}`"):
+        SQLStorage(url)
+
+
+def test_a_plugin_kind_gets_its_table(url: str) -> None:
+    with SQLStorage(url) as store:
+        store.register_kinds([*CORE_KINDS, REVIEW_SCORES])
+        with store.transaction() as tx:
+            tx.insert(m.Member(email="ada@example.org"))
+    engine = sa.create_engine(engine_url(url))
+    with engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        assert REVIEW_SCORES.name in inspector.get_table_names()
+        unique = inspector.get_unique_constraints(REVIEW_SCORES.name)
+    engine.dispose()
+    assert [c["column_names"] for c in unique] == [["enrollment_id", "reviewer_id"]]
