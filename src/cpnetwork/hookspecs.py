@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from cpnetwork.events import Event
+    from cpnetwork.importers import Importer
     from cpnetwork.fields import CustomField
     from cpnetwork.model import Enrollment, Jurisdiction, Member, Organization, Program
     from cpnetwork.storage import RecordKind, Storage, Transaction
@@ -64,3 +67,13 @@ def record_event(event: Event, transaction: Transaction, network: Any) -> None:
 @hookspec
 def handle_event(event: Event, network: Any) -> None:
     """Called after the change commits, once per domain event, to observe it; returns nothing."""
+
+
+@hookspec
+def register_importers() -> Sequence[Importer]:
+    """Called when a network opens; return Importer instances, each for one ``kind`` of file."""
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Called when the ``cpnetwork`` command starts; add click commands or groups to ``cli``."""
