@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from attrs import evolve
@@ -10,8 +11,10 @@ from attrs import evolve
 from cpnetwork.errors import CpnetworkError, PluginError, ValidationError
 from cpnetwork.events import Event
 from cpnetwork.fields import CustomField
+from cpnetwork.importers import Importer, ImportReport
 from cpnetwork.model import Jurisdiction, NetworkProfile
 from cpnetwork.plugins import PluginHost, get_plugin_manager
+from cpnetwork.serialization import structure, unstructure
 from cpnetwork.services.attendance import AttendanceService
 from cpnetwork.services.community import ResourceService, TeamService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
@@ -19,6 +22,7 @@ from cpnetwork.services.enrollment import EnrollmentService
 from cpnetwork.services.history import HistoryService
 from cpnetwork.services.people import MemberService, OrganizationService
 from cpnetwork.services.programs import ProgramService
+from cpnetwork.services.sessions import SessionService
 from cpnetwork.services.surveys import SurveyService
 from cpnetwork.storage import RecordKind, Storage
 
@@ -40,6 +44,7 @@ class Network:
         self.organizations = OrganizationService(context)
         self.programs = ProgramService(context)
         self.enrollment = EnrollmentService(context)
+        self.sessions = SessionService(context)
         self.attendance = AttendanceService(context)
         self.teams = TeamService(context)
         self.resources = ResourceService(context)
@@ -116,6 +121,61 @@ class Network:
             uow.tx.update(profile)
         self._context.profile = profile
         return profile
+
+    @property
+    def importers(self) -> dict[str, Importer]:
+        """Importers by kind, from the ``register_importers`` hook."""
+        found: dict[str, Importer] = {}
+        for plugin, answer in self.plugins.call_all("register_importers"):
+            for importer in answer:
+                if not isinstance(importer, Importer):
+                    raise PluginError(plugin, "register_importers", f"{importer!r} is no Importer")
+                found.setdefault(importer.kind, importer)
+        return found
+
+    def import_file(
+        self, kind: str, path: str | Path, *, dry_run: bool = False, **options: str
+    ) -> ImportReport:
+        """Import a file with the importer registered for ``kind``; all rows or none."""
+        importers = self.importers
+        if kind not in importers:
+            known = ", ".join(sorted(importers)) or "none installed"
+            raise ValidationError("importer", kind, f"unknown import kind (known: {known})")
+        return importers[kind].run(self, Path(path), dry_run=dry_run, options=options)
+
+    def export_data(self) -> dict[str, list[dict[str, Any]]]:
+        """Every record of the network as JSON-ready dicts, by kind (see ``import_data``)."""
+        exported: dict[str, list[dict[str, Any]]] = {}
+        with self.storage.transaction() as tx:
+            for kind in self.storage.iter_kinds():
+                records: list[Any] = tx.find(kind.cls)
+                exported[kind.name] = [unstructure(record) for record in records]
+        return exported
+
+    def import_data(self, data: Mapping[str, Sequence[Mapping[str, Any]]]) -> int:
+        """Load what :meth:`export_data` produced into this (empty) network; all or nothing.
+
+        The exported network profile replaces this one's.  Returns the records written.
+        """
+        kinds = {kind.name: kind for kind in self.storage.iter_kinds()}
+        unknown = sorted(set(data) - set(kinds))
+        if unknown:
+            raise ValidationError("export", None, f"unknown kinds of record {unknown}")
+        batches: list[tuple[RecordKind, list[Any]]] = [
+            (kind, [structure(dict(row), kind.cls) for row in data.get(name, ())])
+            for name, kind in kinds.items()
+        ]
+        written = 0
+        with self._context.unit_of_work() as uow:
+            for kind, records in batches:
+                if kind.cls is NetworkProfile:
+                    for profile in records:
+                        uow.tx.update(profile)
+                        self._context.profile = profile
+                else:
+                    uow.tx.insert_many(records)
+                written += len(records)
+        return written
 
     def subscribe(self, observer: Observer) -> None:
         """Call ``observer(event)`` after each committed change (in-process observers)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any
 
 from attrs import field, frozen
 
@@ -76,8 +77,10 @@ class Affiliation:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
 
-def _affiliations(values: Iterable[Affiliation]) -> tuple[Affiliation, ...]:
-    return tuple(values)
+def _affiliations(
+    values: Iterable[Affiliation | Mapping[str, Any]],
+) -> tuple[Affiliation, ...]:
+    return tuple(a if isinstance(a, Affiliation) else Affiliation(**a) for a in values)
 
 
 @frozen(kw_only=True)
@@ -86,6 +89,10 @@ class Reach:
 
     teachers_supported: int | None = field(default=None, validator=v.non_negative)
     students_reached: int | None = field(default=None, validator=v.non_negative)
+
+
+def _reach(value: Reach | Mapping[str, int | None]) -> Reach:
+    return value if isinstance(value, Reach) else Reach(**value)
 
 
 @frozen(kw_only=True)
@@ -101,7 +108,7 @@ class Member:
     affiliations: tuple[Affiliation, ...] = field(default=(), converter=_affiliations)
     county: str | None = None
     joined: date | None = None
-    reach: Reach = field(factory=Reach)
+    reach: Reach = field(factory=Reach, converter=_reach)
     equity_focus: EquityFocus = field(default=EquityFocus.UNKNOWN, converter=EquityFocus)
     #: Agreed to receive news beyond messages about their own enrollments.
     consents_to_updates: bool = False

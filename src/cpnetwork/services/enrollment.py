@@ -485,15 +485,16 @@ class EnrollmentService:
         self,
         program_id: str | None = None,
         *,
-        status: Collection[EnrollmentStatus] | EnrollmentStatus | None = None,
+        status: Collection[EnrollmentStatus] | EnrollmentStatus | str | None = None,
         where: Where | None = None,
     ) -> list[Enrollment]:
         conditions = dict(where or {})
         if program_id is not None:
             conditions["program_id"] = program_id
         if status is not None:
+            # A single status may be a plain string: never iterate it letter by letter.
             conditions["status"] = (
-                status if isinstance(status, EnrollmentStatus) else sorted(status)
+                EnrollmentStatus(status) if isinstance(status, str) else sorted(status)
             )
         with self._context.reading() as tx:
             return tx.find(Enrollment, conditions, order_by=("created_at",))

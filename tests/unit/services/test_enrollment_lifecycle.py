@@ -706,3 +706,12 @@ def test_a_plugin_decides_the_waitlist_order(clock: FrozenClock) -> None:
             clock.advance(timedelta(minutes=1))
         net.enrollment.withdraw(made[0].id)
         assert net.enrollment.get(made[2].id).status is S.OFFERED
+
+
+def test_find_takes_one_status_as_a_plain_string_or_several(network: Network) -> None:
+    p = program(network, capacity=1)
+    a, b = members(network, 2)
+    network.enrollment.register(p.id, a.id)
+    network.enrollment.register(p.id, b.id)
+    assert [e.member_id for e in network.enrollment.find(p.id, status="waitlisted")] == [b.id]
+    assert len(network.enrollment.find(p.id, status=[S.ENROLLED, S.WAITLISTED])) == 2
