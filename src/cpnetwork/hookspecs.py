@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     import click
 
     from cpnetwork.events import Event
-    from cpnetwork.importers import Importer
     from cpnetwork.fields import CustomField
+    from cpnetwork.importers import Importer
     from cpnetwork.model import Enrollment, Jurisdiction, Member, Organization, Program
     from cpnetwork.storage import RecordKind, Storage, Transaction
 
