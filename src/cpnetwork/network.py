@@ -8,8 +8,7 @@ from typing import Any
 
 from attrs import evolve
 
-from cpnetwork.errors import CpnetworkError, PluginError, ValidationError
-from cpnetwork.events import Event
+from cpnetwork.errors import PluginError, ValidationError
 from cpnetwork.fields import CustomField
 from cpnetwork.importers import Importer, ImportReport
 from cpnetwork.model import Jurisdiction, NetworkProfile
@@ -26,7 +25,8 @@ from cpnetwork.services.sessions import SessionService
 from cpnetwork.services.surveys import SurveyService
 from cpnetwork.storage import RecordKind, Storage
 
-DEFAULT_URL = "memory://"
+#: Where a network lives when no URL is given: an SQLite file in the working directory.
+DEFAULT_URL = "sqlite:///cpnetwork.db"
 
 
 class Network:
@@ -235,4 +235,4 @@ def _load_profile(storage: Storage, *, name: str | None, timezone: str | None) -
     return profile
 
 
-__all__ = ["DEFAULT_URL", "CpnetworkError", "Event", "Network"]
+__all__ = ["DEFAULT_URL", "Network"]

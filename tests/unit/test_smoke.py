@@ -1,6 +1,21 @@
+from pathlib import Path
+
+import pytest
+
 from cpnetwork import Network
 
 
 def test_open_memory_network_has_its_profile(network: Network) -> None:
     assert network.profile.name == "Test Network"
     assert network.profile.timezone == "America/Los_Angeles"
+
+
+def test_without_a_url_the_network_is_an_sqlite_file_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with Network.open(load_entrypoints=False) as net:
+        net.members.add(email="first@example.org")
+    assert (tmp_path / "cpnetwork.db").exists()
+    with Network.open("sqlite:///cpnetwork.db", load_entrypoints=False) as again:
+        assert again.members.find_by_email("first@example.org") is not None
