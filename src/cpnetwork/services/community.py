@@ -21,7 +21,6 @@ from cpnetwork.model import (
     Program,
     Resource,
     ResourceKind,
-    Session,
     Team,
     TeamKind,
 )
@@ -183,19 +182,9 @@ class ResourceService:
         program year defaults to the program's, so the archive sorts materials by year.
         """
         with self._context.unit_of_work() as uow:
-            if session_id is not None:
-                session = uow.require(Session, session_id)
-                if program_id is not None and program_id != session.program_id:
-                    raise ValidationError(
-                        "Resource",
-                        None,
-                        f"session {session_id!r} belongs to program {session.program_id!r}, "
-                        f"not {program_id!r}",
-                        field="program_id",
-                    )
-                program_id = session.program_id
-            if program_id is not None:
-                program = uow.require(Program, program_id)
+            program = uow.program_for("Resource", program_id, session_id)
+            if program is not None:
+                program_id = program.id
                 if program_year is None:
                     program_year = program.program_year
             resource = Resource(

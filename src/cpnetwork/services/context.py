@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-from cpnetwork.errors import CpnetworkError, NotFoundError, PluginError
+from cpnetwork.errors import CpnetworkError, NotFoundError, PluginError, ValidationError
 from cpnetwork.events import Event
 from cpnetwork.fields import CustomField
-from cpnetwork.model import Jurisdiction, NetworkProfile
+from cpnetwork.model import Jurisdiction, NetworkProfile, Program, Session
 from cpnetwork.plugins import PluginHost
 from cpnetwork.storage import Storage, Transaction
 
@@ -53,6 +53,27 @@ class UnitOfWork:
         if record is None:
             raise NotFoundError(cls.__name__, record_id)
         return record
+
+    def program_for(
+        self, kind: str, program_id: str | None, session_id: str | None
+    ) -> Program | None:
+        """The program a record attached to a program and/or session belongs to.
+
+        A session's record belongs to the session's program; naming another program
+        is a ValidationError against ``kind``.
+        """
+        if session_id is not None:
+            session = self.require(Session, session_id)
+            if program_id is not None and program_id != session.program_id:
+                raise ValidationError(
+                    kind,
+                    None,
+                    f"session {session_id!r} belongs to program {session.program_id!r}, "
+                    f"not {program_id!r}",
+                    field="program_id",
+                )
+            program_id = session.program_id
+        return None if program_id is None else self.require(Program, program_id)
 
 
 class Context:

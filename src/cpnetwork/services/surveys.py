@@ -18,8 +18,6 @@ from cpnetwork.model import (
     Answer,
     ItemKind,
     Member,
-    Program,
-    Session,
     Survey,
     SurveyItem,
     SurveyResponse,
@@ -123,28 +121,15 @@ class SurveyService:
                     field="items",
                 )
         with self._context.unit_of_work() as uow:
-            if session_id is not None:
-                session = uow.require(Session, session_id)
-                if program_id is not None and program_id != session.program_id:
-                    raise ValidationError(
-                        "Survey",
-                        None,
-                        f"session {session_id!r} belongs to program {session.program_id!r}, "
-                        f"not {program_id!r}",
-                        field="program_id",
-                    )
-                program_id = session.program_id
-            if program_id is not None:
-                uow.require(Program, program_id)
-            # Passed untyped: the attrs mypy plugin cannot solve ``converter=tuple``.
-            fields: dict[str, Any] = {
-                "title": title,
-                "items": items,
-                "program_id": program_id,
-                "session_id": session_id,
-                "anonymous": anonymous,
-            }
-            survey = Survey(**fields)
+            program = uow.program_for("Survey", program_id, session_id)
+            program_id = program.id if program else None
+            survey = Survey(
+                title=title,
+                items=items,
+                program_id=program_id,
+                session_id=session_id,
+                anonymous=anonymous,
+            )
             uow.tx.insert(survey)
         return survey
 
