@@ -1,0 +1,190 @@
+"""The ``cpnetwork`` command: a thin shell over :class:`cpnetwork.Network`.
+
+Each command parses its arguments, makes one or two library calls and prints the
+result.  Errors of the library (:class:`~cpnetwork.errors.CpnetworkError`) are shown
+as one ``Error: ...`` line on stderr with exit status 1 (2 for bad usage, as click
+does); ``--debug`` shows the traceback instead.
+
+Plugins add commands through the ``register_commands`` hook, called with a group of
+their own each run, so an embedding application or a test decides what loads by
+passing :class:`CliConfig` as click's ``obj``::
+
+    from click.testing import CliRunner
+    from cpnetwork.cli import CliConfig, cli
+
+    CliRunner().invoke(cli, ["plugins"], obj=CliConfig(plugins=[my_plugin]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from cpnetwork import __version__
+from cpnetwork.cli._state import DB_ENV, DEFAULT_DB, CliConfig, CliError, CliState, pass_state
+from cpnetwork.cli.data import export, import_file, import_json
+from cpnetwork.cli.db import db_group
+from cpnetwork.cli.demo import demo_command
+from cpnetwork.cli.enrollment import enroll, review, withdraw
+from cpnetwork.cli.members import members_group
+from cpnetwork.cli.plugins import plugins_command
+from cpnetwork.cli.programs import programs_group
+from cpnetwork.cli.sessions import sessions_group
+from cpnetwork.errors import CpnetworkError, PluginError
+from cpnetwork.plugins import PluginHost
+
+__all__ = ["CliConfig", "CliError", "CliState", "cli", "main"]
+
+
+class RootGroup(click.Group):
+    """The root group: loads plugin commands before parsing, turns errors into one line."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        given = extra.get("obj")
+        if given is not None and not isinstance(given, CliConfig):
+            raise TypeError(f"obj must be a CliConfig, not {type(given).__name__}")
+        try:
+            state = CliState(given or CliConfig())
+            state.plugin_commands = plugin_commands(state.host, set(self.commands))
+        except CpnetworkError as exc:
+            if "--debug" in args:
+                raise
+            raise CliError.of(exc) from exc
+        extra["obj"] = state
+        return super().make_context(info_name, args, parent, **extra)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        state = ctx.find_object(CliState)
+        extra = state.plugin_commands if state is not None else {}
+        return sorted({*self.commands, *extra})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        state = ctx.find_object(CliState)
+        found = super().get_command(ctx, cmd_name)
+        if found is None and state is not None:
+            found = state.plugin_commands.get(cmd_name)
+        return found
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except CpnetworkError as exc:
+            if _debugging(ctx):
+                raise
+            raise CliError.of(exc) from exc
+        except OSError as exc:
+            if _debugging(ctx):
+                raise
+            raise CliError(_os_error(exc)) from exc
+        except Exception as exc:
+            if _debugging(ctx):
+                raise
+            raise CliError(
+                f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)"
+            ) from exc
+
+
+def _debugging(ctx: click.Context) -> bool:
+    state = ctx.find_object(CliState)
+    return state is not None and state.debug
+
+
+def _os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+def plugin_commands(host: PluginHost, builtin: set[str]) -> dict[str, click.Command]:
+    """Commands plugins add, each plugin given a group of its own to add them to.
+
+    A name already taken (by a built-in command or another plugin) is a PluginError
+    naming the plugin, as any wrong answer to a hook is.
+    """
+    found: dict[str, click.Command] = {}
+    owners: dict[str, str] = {}
+    caller = host.manager.hook.register_commands
+    for impl in reversed(caller.get_hookimpls()):
+        group = click.Group("cpnetwork")
+        arguments = {"cli": group}
+        try:
+            impl.function(**{name: arguments[name] for name in impl.argnames})
+        except CpnetworkError:
+            raise
+        except Exception as exc:
+            raise PluginError(impl.plugin_name, "register_commands", f"raised {exc!r}") from exc
+        for name, command in group.commands.items():
+            if name in builtin or name in owners:
+                owner = owners.get(name, "cpnetwork")
+                raise PluginError(
+                    impl.plugin_name,
+                    "register_commands",
+                    f"command {name!r} is already defined by {owner}",
+                )
+            found[name] = command
+            owners[name] = impl.plugin_name
+    return found
+
+
+@click.group(
+    cls=RootGroup,
+    epilog=f"""\b
+Examples:
+  cpnetwork db upgrade
+  cpnetwork import members roster.csv --dry-run
+  cpnetwork --db /srv/network.db members list --county 19
+  {DB_ENV}=postgresql://host/network cpnetwork programs list --year 2024
+""",
+)
+@click.option(
+    "--db",
+    metavar="URL_OR_PATH",
+    envvar=DB_ENV,
+    show_envvar=True,
+    default=DEFAULT_DB,
+    show_default=True,
+    help="Database: an SQLite file path, or a URL (sqlite:///..., postgresql://...).",
+)
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+@click.version_option(__version__, "--version", prog_name="cpnetwork")
+@pass_state
+def cli(state: CliState, db: str, debug: bool) -> None:
+    """Run a statewide network of science-education leaders.
+
+    Members, organizations, programs, sessions, enrollment and attendance, kept in
+    one database.  Commands that only read refuse a database file that does not
+    exist; `db upgrade`, `import`, `import-json` and `demo` create it.
+    """
+    state.db = db
+    state.debug = debug
+
+
+for _command in (
+    db_group,
+    import_file,
+    import_json,
+    export,
+    members_group,
+    programs_group,
+    sessions_group,
+    enroll,
+    review,
+    withdraw,
+    demo_command,
+    plugins_command,
+):
+    cli.add_command(_command)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command (the ``cpnetwork`` console script and ``python -m cpnetwork``)."""
+    cli.main(args=list(argv) if argv is not None else None)

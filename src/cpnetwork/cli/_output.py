@@ -1,0 +1,112 @@
+"""Printing: rich tables on stdout, progress on stderr, user data never read as markup."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+from rich import box
+from rich.console import Console, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+#: Width of tables written to a pipe or file (a terminal uses its own width).
+PIPE_WIDTH = 160
+#: Shown for a value that is not set.
+NOTHING = "-"
+#: Record ids are 32 hex digits: their columns never truncate them.
+ID_WIDTH = 32
+
+
+class Output:
+    """Prints renderables on stdout (or stderr); to a pipe without trailing blanks."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        # Made per command, so click's test runner captures what is printed.
+        self.console = Console(stderr=stderr, highlight=False, soft_wrap=False)
+        if not self.console.is_terminal and "COLUMNS" not in os.environ:
+            self.console.width = PIPE_WIDTH
+
+    def print(self, *items: RenderableType) -> None:
+        if self.console.is_terminal:
+            self.console.print(*items)
+            return
+        with self.console.capture() as captured:
+            self.console.print(*items)
+        lines = [line.rstrip() for line in captured.get().splitlines()]
+        self.console.file.write("\n".join(lines) + "\n")
+
+
+def console(*, stderr: bool = False) -> Output:
+    """Where a command prints: stdout unless ``stderr``."""
+    return Output(stderr=stderr)
+
+
+def plain(value: object) -> Text:
+    """A cell showing ``value`` literally: ``[bold]`` in a member's name stays text."""
+    if value is None or value == "":
+        return Text(NOTHING, style="dim")
+    if isinstance(value, Enum):
+        return Text(str(value.value))
+    if isinstance(value, bool):
+        return Text("yes" if value else "no")
+    if isinstance(value, frozenset | set | tuple | list):
+        items = sorted(str(v.value if isinstance(v, Enum) else v) for v in value)
+        return Text(", ".join(items)) if items else Text(NOTHING, style="dim")
+    return Text(str(value))
+
+
+def moment(value: datetime | None, zone: str | None = None) -> str:
+    """A datetime on the wall clock of ``zone`` (its own when None), minutes precision."""
+    if value is None:
+        return NOTHING
+    local = value.astimezone(ZoneInfo(zone)) if zone else value
+    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def span(value: timedelta | None) -> str:
+    """``1 day, 2:30`` → ``1d 2h 30m``."""
+    if value is None:
+        return NOTHING
+    minutes = int(value.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return " ".join(parts) or "0m"
+
+
+def table(title: str | None, *columns: str, ids: Iterable[str] = ("id",)) -> Table:
+    """A table with these columns; columns named in ``ids`` hold record ids whole."""
+    shown = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    id_columns = set(ids)
+    for name in columns:
+        if name in id_columns:
+            shown.add_column(name, no_wrap=True, min_width=ID_WIDTH)
+        else:
+            shown.add_column(name)
+    return shown
+
+
+def details(rows: Iterable[tuple[str, RenderableType]], title: str | None = None) -> Table:
+    """Label / value lines for ``show`` commands."""
+    grid = Table(title=title, box=None, show_header=False, title_justify="left", pad_edge=False)
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(label, value if not isinstance(value, str) else Text(value))
+    return grid
+
+
+@contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner on stderr while a long call runs, shown only on a terminal."""
+    err = Output(stderr=True).console
+    if not err.is_terminal:
+        yield
+        return
+    with err.status(Text(message), spinner="dots"):
+        yield

@@ -1,0 +1,206 @@
+"""What one run of the command knows: where the database is, which plugins load.
+
+An embedding application or a test hands :class:`CliConfig` to click as ``obj``
+(``cli.main(obj=CliConfig(...))`` or ``CliRunner().invoke(cli, args, obj=...)``); each
+run turns it into a :class:`CliState` that opens the network on demand and closes it
+when the command ends.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from attrs import field, frozen
+
+from cpnetwork.errors import CpnetworkError, NotFoundError, PluginError, ValidationError
+from cpnetwork.importers import Importer, ImportFileError
+from cpnetwork.model import Member, NetworkProfile, Program
+from cpnetwork.plugins import PluginHost, get_plugin_manager
+
+if TYPE_CHECKING:
+    from cpnetwork.network import Network
+    from cpnetwork.services.context import Clock
+
+#: The database used when neither ``--db`` nor ``CPNETWORK_DB`` names one.
+DEFAULT_DB = "cpnetwork.db"
+DB_ENV = "CPNETWORK_DB"
+
+#: A URL scheme; one letter is a Windows drive (``C:\\...``), i.e. a plain path.
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+#: Row problems listed under an ImportFileError before "... and N more".
+SHOWN_ROW_ERRORS = 50
+
+
+def _objects(values: Iterable[object]) -> tuple[object, ...]:
+    return tuple(values)
+
+
+def _names(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@frozen(kw_only=True)
+class CliConfig:
+    """What the command loads: hand it to click as ``obj`` to embed or test the CLI."""
+
+    #: Plugin objects registered by hand, before entry points.
+    plugins: tuple[object, ...] = field(default=(), converter=_objects)
+    load_entrypoints: bool = True
+    block_plugins: tuple[str, ...] = field(default=(), converter=_names)
+    #: The clock networks opened by the command run on (None: the real time).
+    clock: Clock | None = None
+
+
+class CliError(click.ClickException):
+    """An error shown as one ``Error: ...`` block on stderr; exit status 1."""
+
+    exit_code = 1
+
+    @classmethod
+    def of(cls, error: CpnetworkError) -> CliError:
+        """The message of a library error, with every row problem of a bad file."""
+        if isinstance(error, ImportFileError):
+            lines = [f"file {error.record_id!r}: {len(error.errors)} problem(s)"]
+            lines += [f"  {problem}" for problem in error.errors[:SHOWN_ROW_ERRORS]]
+            if len(error.errors) > SHOWN_ROW_ERRORS:
+                lines.append(f"  ... and {len(error.errors) - SHOWN_ROW_ERRORS} more")
+            return cls("\n".join(lines))
+        return cls(str(error))
+
+
+def database_url(value: str) -> str:
+    """``--db`` as a URL: a plain path (no ``scheme:``) is an SQLite file."""
+    if _SCHEME.match(value):
+        return value
+    return f"sqlite:///{Path(value).expanduser()}"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an ``sqlite:`` URL names, or None (another backend, or in memory)."""
+    if not url.lower().startswith("sqlite"):
+        return None
+    import sqlalchemy as sa
+    from sqlalchemy import exc as sa_exc
+
+    try:
+        database = sa.make_url(url).database
+    except sa_exc.ArgumentError:
+        return None  # Network.open reports the bad URL
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def importers_of(host: PluginHost) -> dict[str, tuple[str, Importer]]:
+    """Importers by kind with the plugin giving each, as ``Network.importers`` finds them."""
+    found: dict[str, tuple[str, Importer]] = {}
+    for plugin, answer in host.call_all("register_importers"):
+        for importer in answer:
+            if not isinstance(importer, Importer):
+                raise PluginError(plugin, "register_importers", f"{importer!r} is no Importer")
+            found.setdefault(importer.kind, (plugin, importer))
+    return found
+
+
+class CliState:
+    """One run of the command: its options, its plugins and the network it opened."""
+
+    def __init__(self, config: CliConfig) -> None:
+        self.config = config
+        self.db = DEFAULT_DB
+        self.debug = False
+        self.host: PluginHost = get_plugin_manager(
+            load_entrypoints=config.load_entrypoints,
+            block=config.block_plugins,
+            plugins=config.plugins,
+        )
+        #: Top-level commands added by plugins (``register_commands``), by name.
+        self.plugin_commands: dict[str, click.Command] = {}
+
+    @property
+    def url(self) -> str:
+        return database_url(self.db)
+
+    def missing_file(self, url: str | None = None) -> Path | None:
+        """The SQLite file ``--db`` (or ``url``) names when it does not exist, else None."""
+        path = sqlite_file(url or self.url)
+        return path if path is not None and not path.exists() else None
+
+    def require_database(self, url: str | None = None) -> None:
+        """Refuse an SQLite file that does not exist, rather than create an empty one."""
+        path = self.missing_file(url)
+        if path is not None:
+            raise CliError(
+                f"no database at {path}: pass --db (or set {DB_ENV}) to use another, "
+                "or create it with `cpnetwork db upgrade`, `cpnetwork import` or "
+                "`cpnetwork import-json`"
+            )
+
+    def open(self, *, create: bool = False, url: str | None = None) -> Network:
+        """Open the network at ``--db`` (or ``url``), closed when the command ends.
+
+        Only commands that write a new network pass ``create``; the others refuse a
+        missing SQLite file (see :meth:`require_database`).
+        """
+        from cpnetwork.network import Network
+
+        url = url or self.url
+        if not create:
+            self.require_database(url)
+        options: dict[str, Any] = {}
+        if self.config.clock is not None:
+            options["clock"] = self.config.clock
+        network = Network.open(
+            url,
+            plugins=self.config.plugins,
+            load_entrypoints=self.config.load_entrypoints,
+            block_plugins=self.config.block_plugins,
+            **options,
+        )
+        click.get_current_context().call_on_close(network.close)
+        return network
+
+
+def record_count(network: Network) -> int:
+    """Records of the network besides its profile (0: a new, empty network)."""
+    total = 0
+    with network.storage.transaction() as tx:
+        for kind in network.storage.iter_kinds():
+            if kind.cls is not NetworkProfile:
+                total += tx.count(kind.cls).get((), 0)
+    return total
+
+
+def find_program(network: Network, id_or_title: str) -> Program:
+    """A program by id, else by exact title (refusing a title two programs share)."""
+    try:
+        return network.programs.get(id_or_title)
+    except NotFoundError:
+        pass
+    found = network.programs.find({"title": id_or_title})
+    if len(found) > 1:
+        ids = ", ".join(p.id for p in found)
+        raise ValidationError(
+            "Program", id_or_title, f"{len(found)} programs have this title; use an id ({ids})"
+        )
+    if not found:
+        raise NotFoundError("Program", id_or_title)
+    return found[0]
+
+
+def find_member(network: Network, email_or_id: str) -> Member:
+    """A member by email (anything with an ``@``) or by id."""
+    if "@" in email_or_id:
+        member = network.members.find_by_email(email_or_id)
+        if member is None:
+            raise NotFoundError("Member", email_or_id)
+        return member
+    return network.members.get(email_or_id)
+
+
+pass_state = click.make_pass_decorator(CliState)

@@ -1,0 +1,45 @@
+"""``cpnetwork plugins``: what is loaded, from which distribution, doing what."""
+
+from __future__ import annotations
+
+import click
+
+from cpnetwork.cli._output import console, plain, table
+from cpnetwork.cli._state import CliState, importers_of, pass_state
+from cpnetwork.plugins import DEFAULT_PLUGINS
+
+
+@click.command(
+    "plugins",
+    epilog="""\b
+Examples:
+  cpnetwork plugins
+  CPNETWORK_BLOCK_PLUGINS=cpnetwork-california cpnetwork plugins
+""",
+)
+@pass_state
+def plugins_command(state: CliState) -> None:
+    """List loaded plugins, their versions and the hooks they implement.
+
+    Built-in behaviour is listed too: it is registered as plugins.  Needs no
+    database.  Block a plugin with the CPNETWORK_BLOCK_PLUGINS environment variable
+    (comma-separated names).
+    """
+    host = state.host
+    out = console()
+    shown = table("Plugins", "plugin", "version", "hooks", ids=())
+    for name in host.names():
+        version = host.versions.get(name) or ("built-in" if name in DEFAULT_PLUGINS else "")
+        shown.add_row(plain(name), plain(version), plain(", ".join(host.hooks_of(name))))
+    out.print(shown)
+    importers = importers_of(host)
+    if importers:
+        kinds = table("Importers (cpnetwork import KIND FILE)", "kind", "plugin", "reads", ids=())
+        for kind, (plugin, importer) in sorted(importers.items()):
+            kinds.add_row(plain(kind), plain(plugin), plain(importer.description))
+        out.print(kinds)
+    if state.plugin_commands:
+        commands = table("Commands added by plugins", "command", "does", ids=())
+        for name, command in sorted(state.plugin_commands.items()):
+            commands.add_row(plain(name), plain(command.get_short_help_str(limit=80)))
+        out.print(commands)

@@ -1,0 +1,109 @@
+"""``cpnetwork sessions``: when and where programs meet, and who came."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import click
+from rich.console import RenderableType
+
+from cpnetwork.cli._output import console, details, moment, plain, span, table
+from cpnetwork.cli._state import CliState, find_program, pass_state
+from cpnetwork.errors import NotFoundError
+from cpnetwork.model import AttendanceStatus
+
+
+@click.group("sessions")
+def sessions_group() -> None:
+    """List and show the sessions of programs."""
+
+
+@sessions_group.command(
+    "list",
+    epilog="""\b
+Examples:
+  cpnetwork sessions list
+  cpnetwork sessions list --program "Science Leadership Academy" --cancelled
+""",
+)
+@click.option("--program", metavar="ID_OR_TITLE", help="Only sessions of this program.")
+@click.option("--cancelled", is_flag=True, help="Include cancelled sessions.")
+@pass_state
+def list_sessions(state: CliState, program: str | None, cancelled: bool) -> None:
+    """List sessions by start time, in each session's own time zone."""
+    network = state.open()
+    program_id = find_program(network, program).id if program is not None else None
+    found = network.sessions.find(program_id, include_cancelled=cancelled)
+    out = console()
+    if not found:
+        out.print("No sessions match.")
+        return
+    titles = {p.id: p.title for p in network.programs.find()}
+    columns = ["id", "start", "duration", "title", "kind", "modality"]
+    if program_id is None:
+        columns.append("program")
+    shown = table(None, *columns)
+    for session in found:
+        title = f"{session.title} (cancelled)" if session.cancelled else session.title
+        row: list[RenderableType] = [
+            plain(session.id),
+            moment(session.start, session.timezone),
+            span(session.duration),
+            plain(title),
+            plain(session.kind),
+            plain(session.modality),
+        ]
+        if program_id is None:
+            row.append(plain(titles.get(session.program_id, session.program_id)))
+        shown.add_row(*row)
+    shown.caption = f"{len(found)} session{'s' if len(found) != 1 else ''}"
+    out.print(shown)
+
+
+@sessions_group.command(
+    "show",
+    epilog="""\b
+Examples:
+  cpnetwork sessions show 7d41...
+""",
+)
+@click.argument("session", metavar="ID")
+@pass_state
+def show_session(state: CliState, session: str) -> None:
+    """Show a session: schedule, place, and attendance by status."""
+    network = state.open()
+    found = network.sessions.get(session)
+    try:
+        program = network.programs.get(found.program_id).title
+    except NotFoundError:
+        program = found.program_id
+    zone = found.timezone
+    out = console()
+    out.print(
+        details(
+            [
+                ("id", plain(found.id)),
+                ("program", plain(program)),
+                ("kind", plain(found.kind)),
+                ("start", moment(found.start, zone)),
+                ("end", moment(found.end, zone)),
+                ("time zone", plain(zone)),
+                ("modality", plain(found.modality)),
+                ("venue", plain(found.venue)),
+                ("join url", plain(found.join_url)),
+                ("capacity", plain(found.capacity)),
+                ("counts toward completion", plain(found.counts_toward_completion)),
+                ("module", plain(found.module)),
+                ("track", plain(found.track)),
+                ("series", plain(found.series_id)),
+                ("cancelled", plain(found.cancelled)),
+            ],
+            title=found.title,
+        )
+    )
+    counts = Counter(record.status for record in network.attendance.for_session(found.id))
+    attendance = table("Attendance", "status", "count")
+    for status in AttendanceStatus:
+        attendance.add_row(status.value, str(counts.get(status, 0)))
+    attendance.caption = f"{sum(counts.values())} recorded"
+    out.print(attendance)
