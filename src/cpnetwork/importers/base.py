@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 from attrs import field, frozen
 
 from cpnetwork.errors import ValidationError
+from cpnetwork.model._validators import str_tuple
 
 if TYPE_CHECKING:
     from cpnetwork.network import Network
@@ -59,7 +60,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     #: Lines worth showing the user: unmatched participants, skipped rows...
-    notes: tuple[str, ...] = field(default=(), converter=tuple)
+    notes: tuple[str, ...] = field(default=(), converter=str_tuple)
 
     def summary(self) -> str:
         verb = "would create" if self.dry_run else "created"

@@ -143,6 +143,26 @@ class OrganizationService:
             uow.tx.update(organization)
         return organization
 
+    def save_many(
+        self, new: Sequence[Organization] = (), changed: Sequence[Organization] = ()
+    ) -> None:
+        """Insert ``new`` and replace ``changed`` (matched by id) in one transaction.
+
+        All or nothing, for importers that both create and update; parents may be in
+        either batch, others must exist.
+        """
+        in_batch = {o.id for o in (*new, *changed)}
+        parents = {o.parent_id for o in (*new, *changed) if o.parent_id is not None}
+        now = self._context.now()
+        with self._context.unit_of_work() as uow:
+            for parent_id in sorted(parents - in_batch):
+                uow.require(Organization, parent_id)
+            uow.tx.insert_many(new)
+            for organization in changed:
+                uow.tx.update(organization)
+            for org in new:
+                uow.emit(OrganizationAdded(at=now, organization_id=org.id))
+
     def find(self, where: Where | None = None, *, limit: int | None = None) -> list[Organization]:
         with self._context.reading() as tx:
             return tx.find(Organization, where, order_by=("name",), limit=limit)

@@ -1,0 +1,35 @@
+"""Fresno County's rules for cpnetwork: the example county plugin others copy.
+
+What a county asks for, each through one hook:
+
+- a custom member field: the member's Fresno science cohort (``register_member_fields``);
+- an eligibility rule: programs tagged ``fresno-coe-only`` take only staff of the
+  Fresno County Superintendent of Schools (``check_eligibility``);
+- the county coordinator's digest: every enrollment change of a Fresno member is
+  written to the plugin's own table in the same transaction as the change
+  (``register_record_kinds`` + ``record_event``), so the digest never misses or
+  invents one;
+- a command, ``cpnetwork fresno digest``, that prints the digest (``register_commands``).
+"""
+
+from __future__ import annotations
+
+from cpnetwork_fresno.commands import register_commands
+from cpnetwork_fresno.digest import DigestEntry, record_event, register_record_kinds
+from cpnetwork_fresno.rules import (
+    COE_ONLY_TAG,
+    FRESNO,
+    check_eligibility,
+    register_member_fields,
+)
+
+__all__ = [
+    "COE_ONLY_TAG",
+    "FRESNO",
+    "DigestEntry",
+    "check_eligibility",
+    "record_event",
+    "register_commands",
+    "register_member_fields",
+    "register_record_kinds",
+]
