@@ -11,6 +11,7 @@ from attrs import evolve
 from cpnetwork.errors import PluginError, ValidationError
 from cpnetwork.fields import CustomField
 from cpnetwork.importers import Importer, ImportReport
+from cpnetwork.importers.registry import registered_importers
 from cpnetwork.model import Jurisdiction, NetworkProfile
 from cpnetwork.plugins import PluginHost, get_plugin_manager
 from cpnetwork.serialization import structure, unstructure
@@ -125,13 +126,9 @@ class Network:
     @property
     def importers(self) -> dict[str, Importer]:
         """Importers by kind, from the ``register_importers`` hook."""
-        found: dict[str, Importer] = {}
-        for plugin, answer in self.plugins.call_all("register_importers"):
-            for importer in answer:
-                if not isinstance(importer, Importer):
-                    raise PluginError(plugin, "register_importers", f"{importer!r} is no Importer")
-                found.setdefault(importer.kind, importer)
-        return found
+        return {
+            kind: importer for kind, (_, importer) in registered_importers(self.plugins).items()
+        }
 
     def import_file(
         self, kind: str, path: str | Path, *, dry_run: bool = False, **options: str

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from attrs import field, frozen
 
-from cpnetwork.errors import CpnetworkError, NotFoundError, PluginError, ValidationError
-from cpnetwork.importers import Importer, ImportFileError
+from cpnetwork.errors import CpnetworkError, NotFoundError, ValidationError
+from cpnetwork.importers import ImportFileError
 from cpnetwork.model import Member, NetworkProfile, Program
 from cpnetwork.plugins import PluginHost, get_plugin_manager
 
@@ -94,17 +94,6 @@ def sqlite_file(url: str) -> Path | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database)
-
-
-def importers_of(host: PluginHost) -> dict[str, tuple[str, Importer]]:
-    """Importers by kind with the plugin giving each, as ``Network.importers`` finds them."""
-    found: dict[str, tuple[str, Importer]] = {}
-    for plugin, answer in host.call_all("register_importers"):
-        for importer in answer:
-            if not isinstance(importer, Importer):
-                raise PluginError(plugin, "register_importers", f"{importer!r} is no Importer")
-            found.setdefault(importer.kind, (plugin, importer))
-    return found
 
 
 class CliState:

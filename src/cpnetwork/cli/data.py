@@ -11,8 +11,9 @@ import click
 from click.shell_completion import CompletionItem
 
 from cpnetwork.cli._output import working
-from cpnetwork.cli._state import CliError, CliState, importers_of, pass_state, record_count
+from cpnetwork.cli._state import CliError, CliState, pass_state, record_count
 from cpnetwork.errors import CpnetworkError
+from cpnetwork.importers.registry import registered_importers
 
 
 def _known_kinds(ctx: click.Context | None) -> dict[str, str]:
@@ -20,7 +21,10 @@ def _known_kinds(ctx: click.Context | None) -> dict[str, str]:
     state = ctx.find_object(CliState) if ctx is not None else None
     if state is None:
         return {}
-    return {kind: importer.description for kind, (_, importer) in importers_of(state.host).items()}
+    return {
+        kind: importer.description
+        for kind, (_, importer) in registered_importers(state.host).items()
+    }
 
 
 def _check_kind(ctx: click.Context, param: click.Parameter, value: str) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from cpnetwork.cli._output import console, plain, table
-from cpnetwork.cli._state import CliState, importers_of, pass_state
+from cpnetwork.cli._state import CliState, pass_state
+from cpnetwork.importers.registry import registered_importers
 from cpnetwork.plugins import DEFAULT_PLUGINS
 
 
@@ -32,7 +33,7 @@ def plugins_command(state: CliState) -> None:
         version = host.versions.get(name) or ("built-in" if name in DEFAULT_PLUGINS else "")
         shown.add_row(plain(name), plain(version), plain(", ".join(host.hooks_of(name))))
     out.print(shown)
-    importers = importers_of(host)
+    importers = registered_importers(host)
     if importers:
         kinds = table("Importers (cpnetwork import KIND FILE)", "kind", "plugin", "reads", ids=())
         for kind, (plugin, importer) in sorted(importers.items()):
