@@ -83,3 +83,16 @@ class AttendanceRecorded(Event):
 class SurveyAnswered(Event):
     survey_id: str
     response_id: str
+
+
+@frozen(kw_only=True)
+class RecordChanged(Event):
+    """A team, resource, survey, milestone, partnership or recognition was created or changed.
+
+    Records with their own events (members, programs, sessions, enrollments,
+    attendance) raise those instead.
+    """
+
+    kind: str
+    record_id: str
+    created: bool

@@ -82,12 +82,14 @@ class TeamService:
                 uow.require(Program, program_id)
             _require_all(uow.tx, Member, team.member_ids)
             uow.tx.insert(team)
+            uow.record_changed(team, created=True)
         return team
 
     def _change(self, team_id: str, change: Callable[[UnitOfWork, Team], Team]) -> Team:
         with self._context.unit_of_work() as uow:
             team = change(uow, uow.require(Team, team_id))
             uow.tx.update(team)
+            uow.record_changed(team, created=False)
         return team
 
     def add_members(self, team_id: str, member_ids: Iterable[str]) -> Team:
@@ -197,6 +199,7 @@ class ResourceService:
                 program_year=program_year,
             )
             uow.tx.insert(resource)
+            uow.record_changed(resource, created=True)
         return resource
 
     def get(self, resource_id: str) -> Resource:

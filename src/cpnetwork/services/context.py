@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from cpnetwork.errors import CpnetworkError, NotFoundError, PluginError, ValidationError
-from cpnetwork.events import Event
+from cpnetwork.events import Event, RecordChanged
 from cpnetwork.fields import CustomField
 from cpnetwork.model import Jurisdiction, NetworkProfile, Program, Session
 from cpnetwork.plugins import PluginHost
@@ -46,6 +46,14 @@ class UnitOfWork:
         self.events.append(event)
         self.context.plugins.call_all(
             "record_event", event=event, transaction=self.tx, network=self.context.network
+        )
+
+    def record_changed(self, record: Any, *, created: bool) -> None:
+        """Emit :class:`RecordChanged` for a record without an event of its own."""
+        self.emit(
+            RecordChanged(
+                at=self.now, kind=type(record).__name__, record_id=record.id, created=created
+            )
         )
 
     def require(self, cls: type[R], record_id: str) -> R:

@@ -53,6 +53,7 @@ class HistoryService:
         milestone = Milestone(year=year, title=title, on=on, description=description)
         with self._context.unit_of_work() as uow:
             uow.tx.insert(milestone)
+            uow.record_changed(milestone, created=True)
         return milestone
 
     def timeline(self, *, since: int | None = None, until: int | None = None) -> list[Milestone]:
@@ -88,6 +89,7 @@ class HistoryService:
         with self._context.unit_of_work() as uow:
             uow.require(Organization, organization_id)
             uow.tx.insert(partnership)
+            uow.record_changed(partnership, created=True)
         return partnership
 
     def end_partnership(self, partnership_id: str, on: date) -> Partnership:
@@ -95,6 +97,7 @@ class HistoryService:
         with self._context.unit_of_work() as uow:
             partnership = evolve(uow.require(Partnership, partnership_id), end=on)
             uow.tx.update(partnership)
+            uow.record_changed(partnership, created=False)
         return partnership
 
     def partners(self, on: date | None = None) -> list[Partnership]:
@@ -140,6 +143,7 @@ class HistoryService:
             if organization_id is not None:
                 uow.require(Organization, organization_id)
             uow.tx.insert(recognition)
+            uow.record_changed(recognition, created=True)
         return recognition
 
     def recognitions(

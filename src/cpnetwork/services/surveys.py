@@ -131,6 +131,7 @@ class SurveyService:
                 anonymous=anonymous,
             )
             uow.tx.insert(survey)
+            uow.record_changed(survey, created=True)
         return survey
 
     def get(self, survey_id: str) -> Survey:

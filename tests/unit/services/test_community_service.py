@@ -424,3 +424,15 @@ def test_can_access_with_unknown_ids_is_not_found(
 ) -> None:
     with pytest.raises(NotFoundError, match=words):
         network.resources.can_access(member, resource or library.public.id)
+
+
+def test_teams_and_resources_raise_record_changed_events(network: Network) -> None:
+    from cpnetwork.events import Event, RecordChanged
+
+    seen: list[Event] = []
+    network.subscribe(seen.append)
+    team = network.teams.create("Region 7 team", "regional")
+    network.teams.set_leads(team.id, [])
+    network.resources.add("Flyer", "flyer", "https://example.org/flyer.pdf")
+    changes = [(e.kind, e.created) for e in seen if isinstance(e, RecordChanged)]
+    assert changes == [("Team", True), ("Team", False), ("Resource", True)]

@@ -70,10 +70,16 @@ def member(network: Network) -> Member:
 
 @pytest.fixture
 def events(network: Network) -> Iterator[list[Event]]:
+    """Survey answers observed (creating the survey raises a RecordChanged, not counted)."""
     seen: list[Event] = []
-    network.subscribe(seen.append)
+
+    def observe(event: Event) -> None:
+        if isinstance(event, SurveyAnswered):
+            seen.append(event)
+
+    network.subscribe(observe)
     yield seen
-    network.unsubscribe(seen.append)
+    network.unsubscribe(observe)
 
 
 # -- create --------------------------------------------------------------------------------
