@@ -18,11 +18,12 @@ from cpnetwork.serialization import structure, unstructure
 from cpnetwork.services.attendance import AttendanceService
 from cpnetwork.services.community import ResourceService, TeamService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
-from cpnetwork.services.enrollment import EnrollmentService
+from cpnetwork.services.enrollment_bulk import BulkEnrollmentService
 from cpnetwork.services.history import HistoryService
-from cpnetwork.services.people import MemberService, OrganizationService
+from cpnetwork.services.members_bulk import MemberBulkService
+from cpnetwork.services.people import OrganizationService
 from cpnetwork.services.programs import ProgramService
-from cpnetwork.services.sessions import SessionService
+from cpnetwork.services.sessions_bulk import SessionSyncService
 from cpnetwork.services.surveys import SurveyService
 from cpnetwork.storage import RecordKind, Storage
 
@@ -41,11 +42,11 @@ class Network:
 
     def __init__(self, context: Context) -> None:
         self._context = context
-        self.members = MemberService(context)
+        self.members = MemberBulkService(context)
         self.organizations = OrganizationService(context)
         self.programs = ProgramService(context)
-        self.enrollment = EnrollmentService(context)
-        self.sessions = SessionService(context)
+        self.enrollment = BulkEnrollmentService(context)
+        self.sessions = SessionSyncService(context)
         self.attendance = AttendanceService(context)
         self.teams = TeamService(context)
         self.resources = ResourceService(context)

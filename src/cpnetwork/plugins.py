@@ -25,6 +25,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "cpnetwork.builtins.sql_backend",
     "cpnetwork.builtins.eligibility",
     "cpnetwork.builtins.waitlist",
+    "cpnetwork.builtins.importers",
 )
 
 #: Comma-separated plugin names that must not load (built-in or entry point).

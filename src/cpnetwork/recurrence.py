@@ -215,7 +215,7 @@ def normalize_rule(text: str) -> str:
 def zone_of(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
         raise ValidationError(
             "SessionSeries", None, f"{name!r} is not an IANA time zone", field="timezone"
         ) from exc

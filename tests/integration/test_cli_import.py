@@ -85,8 +85,12 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+#: Only this module's importers: the built-in ones are tested with their own files.
+WITHOUT_BUILTINS = ("cpnetwork.builtins.importers",)
+
+
 def run(*args: str, plugins: tuple[object, ...] = (ImportersPlugin(),)) -> Result:
-    config = CliConfig(plugins=plugins, load_entrypoints=False)
+    config = CliConfig(plugins=plugins, load_entrypoints=False, block_plugins=WITHOUT_BUILTINS)
     return CliRunner().invoke(cli, list(args), obj=config)
 
 
@@ -194,7 +198,11 @@ def test_plugins_lists_the_importers() -> None:
 
 
 def test_kinds_complete_in_the_shell() -> None:
-    state = CliState(CliConfig(plugins=[ImportersPlugin()], load_entrypoints=False))
+    state = CliState(
+        CliConfig(
+            plugins=[ImportersPlugin()], load_entrypoints=False, block_plugins=WITHOUT_BUILTINS
+        )
+    )
     ctx = click.Context(cli, obj=state)
     param = click.Argument(["kind"])
     assert [item.value for item in _complete_kinds(ctx, param, "pe")] == ["people"]

@@ -75,7 +75,7 @@ def non_empty(instance: Any, attribute: attrs.Attribute[Any], value: str) -> Non
 def time_zone(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
         raise fail(instance, attribute, f"{value!r} is not an IANA time zone") from exc
 
 

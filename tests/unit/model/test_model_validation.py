@@ -549,3 +549,11 @@ def test_a_bad_datetime_type_is_refused() -> None:
         _session(recurrence_id="2024-09-10T12:00:00-07:00")
 
     assert caught.value.field == "recurrence_id"
+
+
+@pytest.mark.parametrize("zone", ["Pacific", "America", "Not/A_Zone", ""])
+def test_a_time_zone_that_is_a_folder_or_unknown_is_a_validation_error(zone: str) -> None:
+    from cpnetwork.model import NetworkProfile
+
+    with pytest.raises(ValidationError, match="is not an IANA time zone"):
+        NetworkProfile(name="n", timezone=zone)
