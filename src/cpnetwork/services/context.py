@@ -39,8 +39,18 @@ class UnitOfWork:
         self.context = context
         self.tx = tx
         self.events: list[Event] = []
-        #: One instant for the whole change, so its records agree on when it happened.
-        self.now = context.now()
+        self._now: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        """One instant for the whole change, so its records agree on when it happened.
+
+        Read on first use, which in enrollment changes is after the program is locked:
+        times then follow the order in which writers got the lock.
+        """
+        if self._now is None:
+            self._now = self.context.now()
+        return self._now
 
     def emit(self, event: Event) -> None:
         self.events.append(event)
