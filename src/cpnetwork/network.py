@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,9 @@ from cpnetwork.storage import RecordKind, Storage
 
 #: Where a network lives when no URL is given: an SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///cpnetwork.db"
+
+#: ``progress(step, done, total)``: called as a long call advances, for progress bars.
+Progress = Callable[[str, int, int], None]
 
 
 class Network:
@@ -141,19 +144,28 @@ class Network:
             raise ValidationError("importer", kind, f"unknown import kind (known: {known})")
         return importers[kind].run(self, Path(path), dry_run=dry_run, options=options)
 
-    def export_data(self) -> dict[str, list[dict[str, Any]]]:
-        """Every record of the network as JSON-ready dicts, by kind (see ``import_data``)."""
+    def export_data(self, *, progress: Progress | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Every record of the network as JSON-ready dicts, by kind (see ``import_data``).
+
+        ``progress(kind, done, total)`` is called after each kind of record.
+        """
         exported: dict[str, list[dict[str, Any]]] = {}
+        kinds = list(self.storage.iter_kinds())
         with self.storage.transaction() as tx:
-            for kind in self.storage.iter_kinds():
+            for done, kind in enumerate(kinds, start=1):
                 records: list[Any] = tx.find(kind.cls)
                 exported[kind.name] = [unstructure(record) for record in records]
+                if progress is not None:
+                    progress(kind.name, done, len(kinds))
         return exported
 
-    def import_data(self, data: Mapping[str, Sequence[Mapping[str, Any]]]) -> int:
+    def import_data(
+        self, data: Mapping[str, Sequence[Mapping[str, Any]]], *, progress: Progress | None = None
+    ) -> int:
         """Load what :meth:`export_data` produced into this (empty) network; all or nothing.
 
         The exported network profile replaces this one's.  Returns the records written.
+        ``progress(kind, done, total)`` is called after each kind is checked and written.
         """
         kinds = {kind.name: kind for kind in self.storage.iter_kinds()}
         unknown = sorted(set(data) - set(kinds))
@@ -165,7 +177,7 @@ class Network:
         ]
         written = 0
         with self._context.unit_of_work() as uow:
-            for kind, records in batches:
+            for done, (kind, records) in enumerate(batches, start=1):
                 if kind.cls is NetworkProfile:
                     for profile in records:
                         uow.tx.update(profile)
@@ -173,6 +185,8 @@ class Network:
                 else:
                     uow.tx.insert_many(records)
                 written += len(records)
+                if progress is not None:
+                    progress(kind.name, done, len(batches))
         return written
 
     def subscribe(self, observer: Observer) -> None:

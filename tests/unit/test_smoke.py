@@ -19,3 +19,16 @@ def test_without_a_url_the_network_is_an_sqlite_file_in_the_working_directory(
     assert (tmp_path / "cpnetwork.db").exists()
     with Network.open("sqlite:///cpnetwork.db", load_entrypoints=False) as again:
         assert again.members.find_by_email("first@example.org") is not None
+
+
+def test_export_and_import_report_progress_per_kind(network: Network) -> None:
+    network.members.add(email="a@example.org")
+    steps: list[tuple[str, int, int]] = []
+    data = network.export_data(progress=lambda *step: steps.append(step))
+    kinds = len(data)
+    assert [done for _, done, _ in steps] == list(range(1, kinds + 1))
+    assert {total for _, _, total in steps} == {kinds}
+    loaded: list[str] = []
+    with Network.open("memory://", load_entrypoints=False) as other:
+        assert other.import_data(data, progress=lambda kind, *_: loaded.append(kind)) == 2
+    assert loaded == [kind for kind, _, _ in steps]

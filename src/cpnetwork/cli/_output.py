@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from enum import Enum
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from rich import box
 from rich.console import Console, RenderableType
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 from rich.text import Text
 
@@ -110,3 +111,19 @@ def working(message: str) -> Iterator[None]:
         return
     with err.status(Text(message), spinner="dots"):
         yield
+
+
+@contextmanager
+def progress_bar(message: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr (on a terminal) fed by ``progress(step, done, total)``."""
+    err = Output(stderr=True).console
+    if not err.is_terminal:
+        yield lambda step, done, total: None
+        return
+    with RichProgress(console=err, transient=True) as bar:
+        task = bar.add_task(message, total=None)
+
+        def advance(step: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"{message}: {step}")
+
+        yield advance

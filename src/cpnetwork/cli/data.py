@@ -10,7 +10,7 @@ from typing import Any
 import click
 from click.shell_completion import CompletionItem
 
-from cpnetwork.cli._output import working
+from cpnetwork.cli._output import progress_bar, working
 from cpnetwork.cli._state import CliError, CliState, pass_state, record_count
 from cpnetwork.errors import CpnetworkError
 from cpnetwork.importers.registry import registered_importers
@@ -166,8 +166,8 @@ def import_json(state: CliState, file: str) -> None:
             f"{network.storage.url} already holds {held} records; "
             "import-json loads an export into an empty database"
         )
-    with working(f"Loading {file}"):
-        written = network.import_data(data)
+    with progress_bar(f"Loading {file}") as progress:
+        written = network.import_data(data, progress=progress)
     click.echo(f"Imported {written} records into {network.storage.url}.")
 
 
@@ -189,8 +189,8 @@ def export(state: CliState, file: str) -> None:
     an empty database.  A file is replaced only once the export is complete.
     """
     network = state.open()
-    with working("Exporting the network"):
-        data = network.export_data()
+    with progress_bar("Exporting the network") as progress:
+        data = network.export_data(progress=progress)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
         with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out:
