@@ -1,13 +1,11 @@
 """The SQL store on PostgreSQL: the conformance suite and the schema-version rules.
 
-Each test works in a schema of its own (created here, found through ``search_path``,
-dropped afterwards), so tests never see each other's tables.
+Each test works in a schema of its own (made by the ``pg_url`` fixture, found through
+``search_path``, dropped afterwards), so tests never see each other's tables.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -22,36 +20,18 @@ from cpnetwork.storage.sql import SQLStorage, upgrade
 from cpnetwork.storage.sql_engine import engine_url
 from cpnetwork.storage.sql_migrate import UPGRADE_COMMAND, first_revision
 from cpnetwork.storage.sql_schema import core_metadata
+from cpnetwork.testing.postgres import require_postgres
 from cpnetwork.testing.storage import REVIEW_SCORES, StorageConformance, sample_records
 
-ENV = "CPNETWORK_TEST_POSTGRES_URL"
-BASE_URL = os.environ.get(ENV, "")
-if not BASE_URL:
-    pytest.skip(
-        f"PostgreSQL tests: set {ENV}=postgresql://postgres@127.0.0.1:5432/test to run them",
-        allow_module_level=True,
-    )
+require_postgres()
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def admin() -> Iterator[sa.Engine]:
-    engine = sa.create_engine(engine_url(BASE_URL))
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
-def url(admin: sa.Engine) -> Iterator[str]:
+def url(pg_url: str) -> str:
     """A URL whose connections work in a fresh schema of their own."""
-    schema = f"cpnetwork_test_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    parsed = sa.make_url(BASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield parsed.render_as_string(hide_password=False)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    return pg_url
 
 
 class TestPostgresConformance(StorageConformance):

@@ -512,3 +512,22 @@ class EnrollmentService:
         """Every transition of an enrollment, oldest first."""
         with self._context.reading() as tx:
             return tx.find(Transition, {"enrollment_id": enrollment_id}, order_by=("sequence",))
+
+    # -- bulk import -------------------------------------------------------------------
+    def import_many(self, rows: Collection[Any], *, actor: str = NETWORK) -> list[Enrollment]:
+        """Load historical enrollments, e.g. from a spreadsheet; all or nothing.
+
+        Rows (a list, or any iterable) are
+        :class:`~cpnetwork.services.enrollment_import.EnrollmentRow` or tuples
+        ``(member_id, program_id, status[, track[, at]])``.  Every row is checked
+        first (programs and members exist, no pair repeats or is already enrolled,
+        seat-holding statuses fit capacity and quotas, counted in the store); then
+        the enrollments and one ``Transition`` each (reason ``"imported"``) are
+        written with one ``insert_many`` in one transaction, and an
+        ``EnrollmentChanged`` event is emitted per enrollment.  Entry rules (mode,
+        dates, eligibility) are not applied: the rows record what already happened.
+        Returns the enrollments in row order.
+        """
+        from cpnetwork.services.enrollment_import import import_enrollments
+
+        return import_enrollments(self._context, rows, actor=actor)

@@ -1,7 +1,16 @@
 """Storage: the SPI, the core record kinds and the built-in memory backend."""
 
-from cpnetwork.storage.base import RecordKind, Storage, Transaction, Where
+from cpnetwork.storage.base import GroupBy, Month, RecordKind, Storage, Transaction, Where
 from cpnetwork.storage.kinds import CORE_KINDS
 from cpnetwork.storage.memory import MemoryStorage
 
-__all__ = ["CORE_KINDS", "MemoryStorage", "RecordKind", "Storage", "Transaction", "Where"]
+__all__ = [
+    "CORE_KINDS",
+    "GroupBy",
+    "MemoryStorage",
+    "Month",
+    "RecordKind",
+    "Storage",
+    "Transaction",
+    "Where",
+]

@@ -13,6 +13,18 @@ block raises.  Queries filter with ``where`` mappings::
 ``order_by`` names fields, a leading ``-`` sorting descending; missing values sort first.
 Only scalar fields (strings, numbers, booleans, dates, datetimes, enums) can be used in
 ``where``, ``order_by`` and ``group_by``.
+
+``group_by`` (of ``count`` and ``total``) takes field names and :class:`Month` entries.
+A ``Month`` groups by the calendar month, as ``"YYYY-MM"`` text, of a date or datetime
+field; a datetime falls in the month of its local time in the zone given, since the
+store does not know the network's zone (a date is already a calendar day)::
+
+    tx.count(Session, group_by=[Month("start", "America/Los_Angeles"), "program_id"])
+    # {("2024-10", "p1"): 3, ("2024-11", "p1"): 4, ...}
+
+An instant late on October 31 in California is already November in UTC: reports pass
+the network's zone (``Month("start", profile.timezone)``).  Stores compute the month in
+the query, grouping in the database; missing values form the group ``None``.
 """
 
 from __future__ import annotations
@@ -20,9 +32,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from datetime import date, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import attrs
 from attrs import field, frozen
+
+from cpnetwork.errors import ValidationError
 
 R = TypeVar("R")
 
@@ -45,6 +62,56 @@ class RecordKind:
     unique: tuple[tuple[str, ...], ...] = ()
     #: Fields queried often enough to deserve an index in SQL stores.
     indexed: tuple[str, ...] = field(default=())
+
+
+def _zone_key(zone: str | ZoneInfo) -> str:
+    return (zone.key or "") if isinstance(zone, ZoneInfo) else zone
+
+
+@frozen
+class Month:
+    """A ``group_by`` entry: the calendar month (``"YYYY-MM"``) of a date or datetime field.
+
+    ``zone`` is an IANA time-zone name (or a ZoneInfo) in which datetimes are read;
+    it does not apply to date fields.  An unknown zone is a ValidationError here; a
+    field that is not a date or datetime is one when the query runs.
+    """
+
+    field: str
+    # attrs.field: inside this class body the bare name is the attribute above.
+    zone: str = attrs.field(default="UTC", converter=_zone_key)
+
+    @zone.validator
+    def _known_zone(self, attribute: object, value: str) -> None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(
+                "Month", None, f"{value!r} is not an IANA time zone", field="zone"
+            ) from None
+
+    def of(self, value: Any) -> str | None:
+        """The group a stored value falls in: what every store computes in its query."""
+        if value is None:
+            return None
+        if not isinstance(value, date):
+            raise ValidationError(
+                "Month", None, f"{self.field!r} is not a date or datetime field to group by month"
+            )
+        return calendar_month(value, self.zone)
+
+
+def calendar_month(value: date | datetime, zone: str) -> str:
+    """``"YYYY-MM"``: the month of a date, or of an aware datetime's local time in ``zone``."""
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise ValidationError("Month", None, f"{value!r} has no time zone")
+        value = value.astimezone(ZoneInfo(zone))
+    return f"{value.year:04d}-{value.month:02d}"
+
+
+#: One ``group_by`` entry: a field name or a :class:`Month`.
+GroupBy = str | Month
 
 
 def split_condition(key: str) -> tuple[str, str]:
@@ -100,12 +167,12 @@ class Transaction(ABC):
 
     @abstractmethod
     def count(
-        self, cls: type, where: Where | None = None, *, group_by: Sequence[str] = ()
+        self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()
     ) -> dict[tuple[Any, ...], int]:
         """How many records match, grouped: ``{(group values...): n}``.
 
         Without ``group_by`` the answer is ``{(): n}``.  Enum values come back as
-        their plain values.
+        their plain values, :class:`Month` groups as ``"YYYY-MM"`` text.
         """
 
     @abstractmethod
@@ -115,7 +182,7 @@ class Transaction(ABC):
         field_name: str,
         where: Where | None = None,
         *,
-        group_by: Sequence[str] = (),
+        group_by: Sequence[GroupBy] = (),
     ) -> dict[tuple[Any, ...], float]:
         """The sum of a numeric field over matching records, grouped like ``count``."""
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from typing import Any, TypeVar
 
 from cpnetwork.errors import DuplicateError, NotFoundError, StorageError, ValidationError
 from cpnetwork.storage.base import (
+    GroupBy,
+    Month,
     RecordKind,
     Storage,
     Transaction,
@@ -171,12 +173,32 @@ class MemoryTransaction(Transaction):
             rows.sort(key=_sort_key(name), reverse=spec.startswith("-"))
         return rows[:limit] if limit is not None else rows
 
+    def _grouping(self, cls: type, group_by: Sequence[GroupBy]) -> Callable[[Any], tuple[Any, ...]]:
+        """A function giving a record's group key, after checking the fields exist."""
+        self._storage.kind(cls)
+        fields = {a.name for a in cls.__attrs_attrs__}  # type: ignore[attr-defined]
+        for entry in group_by:
+            name = entry.field if isinstance(entry, Month) else entry
+            if name not in fields:
+                raise ValidationError(cls.__name__, None, f"no field {name!r} to group by")
+
+        def key(record: Any) -> tuple[Any, ...]:
+            return tuple(
+                g.of(getattr(record, g.field))
+                if isinstance(g, Month)
+                else plain(getattr(record, g))
+                for g in group_by
+            )
+
+        return key
+
     def count(
-        self, cls: type, where: Where | None = None, *, group_by: Sequence[str] = ()
+        self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()
     ) -> dict[tuple[Any, ...], int]:
         counts: dict[tuple[Any, ...], int] = defaultdict(int)
+        key = self._grouping(cls, group_by)
         for record in self._select(cls, where):
-            counts[tuple(plain(getattr(record, g)) for g in group_by)] += 1
+            counts[key(record)] += 1
         if not group_by and not counts:
             counts[()] = 0
         return dict(counts)
@@ -187,12 +209,12 @@ class MemoryTransaction(Transaction):
         field_name: str,
         where: Where | None = None,
         *,
-        group_by: Sequence[str] = (),
+        group_by: Sequence[GroupBy] = (),
     ) -> dict[tuple[Any, ...], float]:
         sums: dict[tuple[Any, ...], float] = defaultdict(float)
+        key = self._grouping(cls, group_by)
         for record in self._select(cls, where):
-            key = tuple(plain(getattr(record, g)) for g in group_by)
-            sums[key] += getattr(record, field_name) or 0
+            sums[key(record)] += getattr(record, field_name) or 0
         if not group_by and not sums:
             sums[()] = 0
         return dict(sums)

@@ -9,8 +9,10 @@ every transaction with ``BEGIN IMMEDIATE``; on PostgreSQL ``lock`` takes a row l
 Everything is done in SQL: filters, ordering, ``count`` and ``total`` (with GROUP BY),
 so no table is ever loaded whole into Python.  Writes refused by a unique key raise
 :class:`~cpnetwork.errors.DuplicateError` and leave the transaction usable (inserts
-use ``ON CONFLICT DO NOTHING``, updates a savepoint), as in the memory store.  No
-driver exception escapes: they become :class:`~cpnetwork.errors.StorageError`.
+use ``ON CONFLICT DO NOTHING``; bulk inserts and updates a savepoint), as in the
+memory store.  ``insert_many`` writes big batches with ``executemany`` or COPY (see
+:mod:`cpnetwork.storage.sql_bulk`).  No driver exception escapes: they become
+:class:`~cpnetwork.errors.StorageError`.
 
 Schema versions are managed by Alembic (:mod:`cpnetwork.storage.sql_migrate`);
 :func:`upgrade` is what ``cpnetwork db upgrade`` runs.
@@ -29,8 +31,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cpnetwork.errors import DuplicateError, NotFoundError, SchemaVersionError, StorageError
-from cpnetwork.storage.base import RecordKind, Storage, Transaction, Where
+from cpnetwork.storage.base import GroupBy, RecordKind, Storage, Transaction, Where
 from cpnetwork.storage.kinds import CORE_KINDS
+from cpnetwork.storage.sql_bulk import CHUNK_ROWS, BulkWriter
 from cpnetwork.storage.sql_engine import create_engine, display_url, driver_errors, translated
 from cpnetwork.storage.sql_migrate import (
     UPGRADE_COMMAND,
@@ -76,6 +79,12 @@ class SQLStorage(Storage):
         self._engine = create_engine(url)
         self._drivers = driver_errors(self._engine)
         self._mapped: dict[type, MappedKind] = {}
+        self._writers: dict[type, BulkWriter] = {}
+        #: What a refused row raises: through SQLAlchemy, or from the driver itself (COPY).
+        self.refusals: tuple[type[BaseException], ...] = (
+            sa.exc.IntegrityError,
+            *_driver_integrity_error(self._engine),
+        )
         self._register_lock = threading.Lock()
         self._local = threading.local()
         try:
@@ -172,6 +181,14 @@ class SQLStorage(Storage):
                 "storage", self.url, f"{cls.__name__} is not a registered kind of record"
             ) from None
 
+    def writer(self, mapped: MappedKind) -> BulkWriter:
+        """The bulk writer of a kind, built on first use."""
+        writer = self._writers.get(mapped.kind.cls)
+        if writer is None:
+            writer = BulkWriter.of(mapped, self._engine.dialect)
+            self._writers[mapped.kind.cls] = writer
+        return writer
+
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         if getattr(self._local, "active", False):
@@ -197,6 +214,11 @@ class SQLStorage(Storage):
 
     def __repr__(self) -> str:
         return f"<SQLStorage {self.url}>"
+
+
+def _driver_integrity_error(engine: sa.Engine) -> tuple[type[BaseException], ...]:
+    error = getattr(engine.dialect.loaded_dbapi, "IntegrityError", None)
+    return (error,) if isinstance(error, type) and issubclass(error, BaseException) else ()
 
 
 def _translated(
@@ -260,7 +282,7 @@ class SQLTransaction(Transaction):
 
     @_translated("count")
     def count(
-        self, cls: type, where: Where | None = None, *, group_by: Sequence[str] = ()
+        self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()
     ) -> dict[tuple[Any, ...], int]:
         mapped = self._mapped(cls)
         groups = group_columns(mapped, list(group_by))
@@ -276,7 +298,7 @@ class SQLTransaction(Transaction):
         field_name: str,
         where: Where | None = None,
         *,
-        group_by: Sequence[str] = (),
+        group_by: Sequence[GroupBy] = (),
     ) -> dict[tuple[Any, ...], float]:
         mapped = self._mapped(cls)
         groups = group_columns(mapped, list(group_by))
@@ -301,14 +323,51 @@ class SQLTransaction(Transaction):
 
     @_translated("insert_many")
     def insert_many(self, records: Iterable[Any]) -> None:
-        """Insert in multi-row batches, one kind at a time in order of first appearance."""
+        """Insert one kind at a time, in order of first appearance, in batched writes.
+
+        Big batches take the bulk path (:mod:`cpnetwork.storage.sql_bulk`): one
+        ``executemany`` per chunk on SQLite, one COPY on PostgreSQL, in a savepoint.
+        """
         by_kind: dict[type, list[Any]] = {}
         for record in records:
-            by_kind.setdefault(type(record), []).append(record)
+            batch = by_kind.get(type(record))
+            if batch is None:
+                by_kind[type(record)] = batch = []
+            batch.append(record)
+        dialect = self._connection.dialect
         for cls, batch in by_kind.items():
             mapped = self._mapped(cls)
-            for start in range(0, len(batch), BATCH_SIZE):
-                self._insert(mapped, batch[start : start + BATCH_SIZE])
+            if BulkWriter.worth_it(dialect, len(batch)):
+                self._insert_bulk(mapped, batch)
+            else:
+                self._insert_batches(mapped, batch)
+
+    def _insert_batches(self, mapped: MappedKind, records: list[Any]) -> None:
+        for start in range(0, len(records), BATCH_SIZE):
+            self._insert(mapped, records[start : start + BATCH_SIZE])
+
+    def _insert_bulk(self, mapped: MappedKind, records: list[Any]) -> None:
+        """The bulk path; a refused row undoes the whole batch and raises DuplicateError.
+
+        When the database refuses a row, the batch is written again chunk by chunk and
+        the refused chunk through ``_insert``, which names the key that is taken.
+        """
+        writer = self._storage.writer(mapped)
+        refusals = self._storage.refusals
+        try:
+            with self._connection.begin_nested():
+                writer.write(self._connection, records)
+            return
+        except refusals:
+            pass
+        with self._connection.begin_nested():
+            for start in range(0, len(records), CHUNK_ROWS):
+                chunk = records[start : start + CHUNK_ROWS]
+                try:
+                    with self._connection.begin_nested():
+                        writer.write(self._connection, chunk)
+                except refusals:
+                    self._insert_batches(mapped, chunk)
 
     def _insert(self, mapped: MappedKind, records: list[Any]) -> None:
         rows = [mapped.to_row(record) for record in records]

@@ -4,13 +4,16 @@ SQLite runs in WAL mode (readers do not block the writer) with foreign keys on a
 busy timeout, and every transaction starts with ``BEGIN IMMEDIATE`` so writers
 serialize at the start of a transaction instead of failing half-way with "database is
 locked".  pysqlite's own transaction handling is switched off for that, following
-SQLAlchemy's documented recipe.  PostgreSQL URLs run on psycopg 3.
+SQLAlchemy's documented recipe.  Each SQLite connection also gets the SQL function
+``cpnetwork_month(utc_text, zone)`` that grouping by :class:`~cpnetwork.storage.base.Month`
+calls (SQLite has no time-zone rules of its own).  PostgreSQL URLs run on psycopg 3.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,10 +21,13 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from cpnetwork.errors import CpnetworkError, StorageError, ValidationError
+from cpnetwork.storage.base import calendar_month
 from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS
 
 #: How long a SQLite transaction waits for another writer before giving up.
 BUSY_TIMEOUT_SECONDS = 30
+#: The SQLite function giving the month of a stored UTC instant in a time zone.
+MONTH_FUNCTION = "cpnetwork_month"
 
 
 def _parse(url: str) -> sa.URL:
@@ -69,6 +75,15 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+    # Deterministic (same answer for the same arguments), so SQLite may use it freely.
+    dbapi_connection.create_function(MONTH_FUNCTION, 2, sqlite_month, deterministic=True)
+
+
+def sqlite_month(utc_text: str | None, zone: str) -> str | None:
+    """``cpnetwork_month``: the month of a stored UTC instant, read in ``zone``."""
+    if utc_text is None:
+        return None
+    return calendar_month(datetime.fromisoformat(utc_text), zone)
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:

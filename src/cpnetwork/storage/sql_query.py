@@ -4,6 +4,13 @@ The semantics are the memory store's (see :mod:`cpnetwork.storage.base`): None
 matches missing values, a collection means IN, ``__ne`` never matches a missing
 value, missing values sort first ascending and last descending, ties go by id.
 A dotted name (``identifiers.cds``) extracts a key of a JSON column.
+
+A :class:`~cpnetwork.storage.base.Month` groups by an expression computed in the
+query: on PostgreSQL ``to_char(timezone(zone, col), 'YYYY-MM')``, on SQLite (which
+keeps UTC text and knows no time-zone rules) the ``cpnetwork_month`` function each
+connection is given.  The zone is rendered into the SQL text at execution, so the
+select list and the GROUP BY carry the very same expression (PostgreSQL insists on
+that; two bound parameters would be two different expressions to it).
 """
 
 from __future__ import annotations
@@ -11,12 +18,16 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from cpnetwork.errors import ValidationError
-from cpnetwork.storage.base import Where, is_collection, split_condition
+from cpnetwork.storage.base import GroupBy, Month, Where, is_collection, split_condition
 from cpnetwork.storage.memory import plain
-from cpnetwork.storage.sql_schema import NUMERIC_KINDS, MappedKind
+from cpnetwork.storage.sql_engine import MONTH_FUNCTION
+from cpnetwork.storage.sql_schema import NUMERIC_KINDS, ColumnKind, MappedKind
 
 _COMPARE = {
     "lt": lambda expr, value: expr < value,
@@ -118,8 +129,75 @@ def order_clauses(mapped: MappedKind, order_by: tuple[str, ...] | list[str]) -> 
     return terms
 
 
-def group_columns(mapped: MappedKind, group_by: tuple[str, ...] | list[str]) -> list[Any]:
-    return [scalar_column(mapped, name, "group by") for name in group_by]
+def group_columns(mapped: MappedKind, group_by: tuple[GroupBy, ...] | list[GroupBy]) -> list[Any]:
+    return [
+        month_column(mapped, entry)
+        if isinstance(entry, Month)
+        else scalar_column(mapped, entry, "group by")
+        for entry in group_by
+    ]
+
+
+class InstantMonth(FunctionElement[str]):
+    """``"YYYY-MM"`` of a datetime column's local time in a zone: (column, zone)."""
+
+    type = sa.Text()
+    name = "instant_month"
+    inherit_cache = True
+
+
+class DateMonth(FunctionElement[str]):
+    """``"YYYY-MM"`` of a date column: (column,)."""
+
+    type = sa.Text()
+    name = "date_month"
+    inherit_cache = True
+
+
+def month_column(mapped: MappedKind, month: Month) -> ColumnElement[str]:
+    """The SQL expression of a Month group, refusing fields that are not dates."""
+    column = scalar_column(mapped, month.field, "group by month")
+    kind = mapped.columns[month.field].kind
+    if kind is ColumnKind.DATETIME:
+        # literal_execute: the zone goes into the SQL text when it runs (see above),
+        # and compiled statements stay cacheable whatever the zone.
+        zone = sa.bindparam(None, month.zone, type_=sa.Text(), literal_execute=True)
+        return InstantMonth(column, zone)
+    if kind is ColumnKind.DATE:
+        return DateMonth(column)
+    raise _refuse(mapped, f"{month.field!r} is not a date or datetime field to group by month")
+
+
+def _arguments(element: FunctionElement[str]) -> list[Any]:
+    return list(element.clauses)
+
+
+@compiles(InstantMonth, "postgresql")
+def _instant_month_postgresql(element: InstantMonth, compiler: SQLCompiler, **kw: Any) -> str:
+    column, zone = _arguments(element)
+    local = sa.func.timezone(zone, column)
+    return compiler.process(sa.func.to_char(local, sa.literal_column("'YYYY-MM'")), **kw)
+
+
+@compiles(InstantMonth, "sqlite")
+def _instant_month_sqlite(element: InstantMonth, compiler: SQLCompiler, **kw: Any) -> str:
+    column, zone = _arguments(element)
+    return compiler.process(getattr(sa.func, MONTH_FUNCTION)(column, zone), **kw)
+
+
+@compiles(DateMonth, "postgresql")
+def _date_month_postgresql(element: DateMonth, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = _arguments(element)
+    return compiler.process(sa.func.to_char(column, sa.literal_column("'YYYY-MM'")), **kw)
+
+
+@compiles(DateMonth, "sqlite")
+def _date_month_sqlite(element: DateMonth, compiler: SQLCompiler, **kw: Any) -> str:
+    # Dates are stored as ISO text, YYYY-MM-DD.
+    (column,) = _arguments(element)
+    return compiler.process(
+        sa.func.substr(column, sa.literal_column("1"), sa.literal_column("7")), **kw
+    )
 
 
 def numeric_column(mapped: MappedKind, name: str) -> ColumnElement[Any]:

@@ -2,16 +2,27 @@
 
 Every rule is applied to each network in turn; they must agree on every outcome (the
 first, normally the memory store, is the model), and the lifecycle invariants are
-checked after every step.  Backends reuse it by subclassing and listing their URLs::
+checked after every step.  Backends reuse it by subclassing, listing their URLs and
+giving every run a fresh store; ``self.resources`` (an ExitStack closed in teardown,
+each network before what was made for it) cleans up what ``open_network`` made::
 
-    class TestSqliteAgrees(EnrollmentMachine.with_urls(["memory://", "sqlite:///x.db"])):
-        ...
+    class SQLiteAgrees(EnrollmentMachine):
+        urls = ("memory://", "sqlite://")
+
+        def open_network(self, url, clock):
+            if url.startswith("sqlite"):
+                folder = self.resources.enter_context(tempfile.TemporaryDirectory())
+                url = f"sqlite:///{folder}/network.db"
+            return super().open_network(url, clock)
+
+    TestSQLiteAgrees = SQLiteAgrees.TestCase
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -56,14 +67,23 @@ class EnrollmentMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FrozenClock(datetime(2024, 8, 1, 9, 0, tzinfo=UTC))
-        self.networks = [self.open_network(url, self.clock) for url in self.urls]
+        #: Closed in teardown, last in first out: each network, then what it was given.
+        self.resources = ExitStack()
+        self.networks: list[Network] = []
+        try:
+            for url in self.urls:
+                network = self.open_network(url, self.clock)
+                self.resources.callback(network.close)
+                self.networks.append(network)
+        except BaseException:
+            self.resources.close()
+            raise
         self.programs: list[list[str]] = [[] for _ in self.networks]
         self.members: list[list[str]] = [[] for _ in self.networks]
         self.sessions: list[list[str]] = [[] for _ in self.networks]
 
     def teardown(self) -> None:
-        for network in self.networks:
-            network.close()
+        self.resources.close()
 
     # -- helpers ---------------------------------------------------------------
     def _each(self, call: Any) -> list[Outcome]:
@@ -195,17 +215,56 @@ class EnrollmentMachine(RuleBasedStateMachine):
     # -- invariants --------------------------------------------------------------
     @invariant()
     def backends_agree_on_every_enrollment(self) -> None:
-        views = []
-        for index, network in enumerate(self.networks):
-            position = {mid: n for n, mid in enumerate(self.members[index])}
-            program = {pid: n for n, pid in enumerate(self.programs[index])}
-            views.append(
-                sorted(
-                    (program[e.program_id], position[e.member_id], e.status.value, e.queue_number)
-                    for e in network.enrollment.find()
+        views = [self._view(index, network) for index, network in enumerate(self.networks)]
+        for name in views[0]:
+            assert all(v[name] == views[0][name] for v in views), f"backends disagree on {name}"
+
+    def _view(self, index: int, network: Network) -> dict[str, Any]:
+        """What a caller can observe, with ids (random per network) replaced by positions."""
+        position = {mid: n for n, mid in enumerate(self.members[index])}
+        program = {pid: n for n, pid in enumerate(self.programs[index])}
+        session = {sid: n for n, sid in enumerate(self.sessions[index])}
+        enrollments = network.enrollment.find()
+        with network.storage.transaction() as tx:
+            transitions = tx.find(Transition)
+            attendance = tx.count(Attendance, group_by=("session_id", "status"))
+        return {
+            "enrollments": sorted(
+                (
+                    program[e.program_id],
+                    position[e.member_id],
+                    e.status.value,
+                    e.queue_number,
+                    e.waitlisted_at,
+                    e.offer_expires_at,
+                    e.created_at,
+                    e.updated_at,
+                    e.county,
                 )
-            )
-        assert all(v == views[0] for v in views), "backends disagree on enrollments"
+                for e in enrollments
+            ),
+            "history": sorted(
+                (
+                    program[t.program_id],
+                    position[t.member_id],
+                    t.sequence,
+                    t.from_status.value if t.from_status else None,
+                    t.to_status.value,
+                    t.at,
+                    position.get(t.actor, t.actor),
+                    t.reason,
+                )
+                for t in transitions
+            ),
+            "waitlists": [
+                [position[e.member_id] for e in network.enrollment.waitlist_of(pid)]
+                for pid in self.programs[index]
+            ],
+            "seats left": [network.enrollment.seats_left(pid) for pid in self.programs[index]],
+            "attendance": sorted(
+                (session[sid], status, n) for (sid, status), n in attendance.items()
+            ),
+        }
 
     @invariant()
     def seats_and_quotas_hold(self) -> None:

@@ -32,7 +32,7 @@ from attrs import field, frozen
 
 from cpnetwork import model as m
 from cpnetwork.errors import DuplicateError, NotFoundError, StorageError, ValidationError
-from cpnetwork.storage.base import RecordKind, Storage
+from cpnetwork.storage.base import Month, RecordKind, Storage
 from cpnetwork.storage.kinds import CORE_KINDS
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -723,6 +723,109 @@ class StorageConformance:
                 ("partial",): 45,
                 ("absent",): 0,
             }
+
+    # grouping by month ----------------------------------------------------------
+    @pytest.fixture
+    def sessions_by_month(self, store: Storage) -> list[m.Session]:
+        """Sessions whose month depends on the zone they are read in."""
+        india = timezone(timedelta(hours=5, minutes=30))
+        starts = {
+            "mid-october": datetime(2024, 10, 15, 12, 0, tzinfo=UTC),
+            # 20:30 on October 31 in Los Angeles, already November in UTC.
+            "halloween": datetime(2024, 11, 1, 3, 30, tzinfo=UTC),
+            # 21:00 on New Year's Eve in Los Angeles: 2024-12 there, 2025-01 in UTC.
+            "new-year": datetime(2025, 1, 1, 5, 0, tzinfo=UTC),
+            # Written with India's offset: 19:30 UTC on November 30, December in Kolkata.
+            "kolkata": datetime(2024, 12, 1, 1, 0, tzinfo=india),
+            # A minute before clocks spring forward in Los Angeles.
+            "dst": datetime(2024, 3, 10, 1, 59, tzinfo=LA),
+        }
+        rows = [
+            _session("p1" if n < 3 else "p2", start, id=name, capacity=10 * (n + 1))
+            for n, (name, start) in enumerate(starts.items())
+        ]
+        with store.transaction() as tx:
+            tx.insert_many(rows)
+        return rows
+
+    def test_count_by_month_reads_datetimes_in_the_zone_given(
+        self, store: Storage, sessions_by_month: list[m.Session]
+    ) -> None:
+        with store.transaction() as tx:
+            in_la = tx.count(m.Session, group_by=[Month("start", "America/Los_Angeles")])
+            in_utc = tx.count(m.Session, group_by=[Month("start")])
+            in_kolkata = tx.count(m.Session, group_by=[Month("start", ZoneInfo("Asia/Kolkata"))])
+        assert in_la == {("2024-03",): 1, ("2024-10",): 2, ("2024-11",): 1, ("2024-12",): 1}
+        assert in_utc == {("2024-03",): 1, ("2024-10",): 1, ("2024-11",): 2, ("2025-01",): 1}
+        assert in_kolkata == {
+            ("2024-03",): 1,
+            ("2024-10",): 1,
+            ("2024-11",): 1,
+            ("2024-12",): 1,
+            ("2025-01",): 1,
+        }
+        assert all(type(key[0]) is str for key in in_la)
+
+    def test_month_groups_combine_with_fields_filters_and_totals(
+        self, store: Storage, sessions_by_month: list[m.Session]
+    ) -> None:
+        la = Month("start", "America/Los_Angeles")
+        with store.transaction() as tx:
+            assert tx.count(m.Session, group_by=["program_id", la]) == {
+                ("p1", "2024-10"): 2,
+                ("p1", "2024-12"): 1,
+                ("p2", "2024-11"): 1,
+                ("p2", "2024-03"): 1,
+            }
+            autumn = {"start__ge": datetime(2024, 10, 1, tzinfo=LA)}
+            assert tx.count(m.Session, autumn, group_by=[la, Month("start")]) == {
+                ("2024-10", "2024-10"): 1,
+                ("2024-10", "2024-11"): 1,
+                ("2024-11", "2024-11"): 1,
+                ("2024-12", "2025-01"): 1,
+            }
+            # Capacities 10..50 in the order the fixture lists the sessions.
+            assert tx.total(m.Session, "capacity", group_by=[la]) == {
+                ("2024-03",): 50,
+                ("2024-10",): 30,
+                ("2024-11",): 40,
+                ("2024-12",): 30,
+            }
+            assert tx.total(m.Session, "capacity", {"program_id": "none"}, group_by=[la]) == {}
+
+    def test_month_of_a_date_field_ignores_the_zone(self, store: Storage) -> None:
+        joined = [date(2024, 1, 31), date(2024, 2, 1), date(2024, 2, 29), None]
+        with store.transaction() as tx:
+            tx.insert_many(_member(f"m{n}@example.org", joined=day) for n, day in enumerate(joined))
+        expected = {("2024-01",): 1, ("2024-02",): 2, (None,): 1}
+        with store.transaction() as tx:
+            assert tx.count(m.Member, group_by=[Month("joined")]) == expected
+            assert tx.count(m.Member, group_by=[Month("joined", "Pacific/Kiritimati")]) == expected
+
+    def test_missing_datetimes_form_the_month_none(
+        self, store: Storage, enrollments: list[m.Enrollment]
+    ) -> None:
+        with store.transaction() as tx:
+            tx.update(
+                attrs.evolve(
+                    enrollments[4], offer_expires_at=datetime(2024, 9, 1, 6, 0, tzinfo=UTC)
+                )
+            )
+            by_expiry = tx.count(m.Enrollment, group_by=[Month("offer_expires_at", LA)])
+        assert by_expiry == {(None,): 4, ("2024-08",): 1}
+
+    def test_month_of_an_unknown_zone_or_a_non_date_field_is_refused(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        with pytest.raises(ValidationError):
+            Month("start", "Mars/Olympus_Mons")
+        assert Month("start", LA) == Month("start", "America/Los_Angeles")
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.count(m.Member, group_by=[Month("county")])
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.count(m.Member, group_by=[Month("shoe_size")])
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.count(m.Member, group_by=["shoe_size"])
 
     # insert_many --------------------------------------------------------------
     def test_insert_many_writes_records_of_several_kinds(self, store: Storage) -> None:

@@ -1,0 +1,409 @@
+"""Loading historical enrollments in bulk: :meth:`EnrollmentService.import_many`.
+
+An administrator moving a network onto cpnetwork has years of enrollments in a
+spreadsheet: who was in which program, and how it ended.  Each row becomes an
+enrollment in its final status with one :class:`~cpnetwork.model.Transition`
+(reason ``"imported"``) and one ``EnrollmentChanged`` event.
+
+Everything is checked before anything is written, in one transaction:
+
+* every row is well formed, and no (program, member) pair repeats;
+* the programs and members exist, and no member is already in the program;
+* a track, when given, is one of the program's tracks;
+* seat-holding statuses (:data:`~cpnetwork.model.SEAT_STATUSES`) fit the program's
+  capacity and quotas, together with the seats already held.  Seats held are
+  counted in the store with grouped counts (programs locked first, stale offers
+  expired), never by loading enrollments.
+
+The rules for new entries (enrollment mode, opening and deadline, eligibility
+plugins) are not applied: the rows record what already happened.  ``offered`` cannot
+be imported (an offer needs a deadline); import such a member as ``waitlisted`` or
+``accepted``.  Then the enrollments and transitions go in with one ``insert_many``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from attrs import evolve, field, frozen
+
+from cpnetwork.errors import (
+    CapacityFullError,
+    DuplicateError,
+    NotFoundError,
+    QuotaReachedError,
+    ValidationError,
+)
+from cpnetwork.events import EnrollmentChanged
+from cpnetwork.model import (
+    SEAT_STATUSES,
+    Enrollment,
+    EnrollmentStatus,
+    Member,
+    Organization,
+    Program,
+    QuotaScope,
+    Transition,
+)
+from cpnetwork.model import _validators as v
+from cpnetwork.services import seats
+from cpnetwork.services.attendance import chunked, missing_ids
+from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.storage import Transaction
+
+REASON = "imported"
+
+_SEATS = sorted(SEAT_STATUSES)
+
+#: The enrollment field each quota scope counts.
+_QUOTA_FIELD = {
+    QuotaScope.ORGANIZATION: "organization_id",
+    QuotaScope.COUNTY: "county",
+    QuotaScope.REGION: "region",
+    QuotaScope.ROLE: "role",
+}
+
+#: The fields of a tuple row, in order.
+_ROW_FIELDS = ("member_id", "program_id", "status", "track", "at")
+
+
+def _importable(instance: Any, attribute: Any, value: EnrollmentStatus) -> None:
+    if value is EnrollmentStatus.OFFERED:
+        raise v.fail(
+            instance,
+            attribute,
+            "an offer cannot be imported (it needs a deadline); import it as "
+            "'waitlisted' or 'accepted'",
+        )
+
+
+@frozen(kw_only=True)
+class EnrollmentRow:
+    """One line of an enrollment import for :meth:`EnrollmentService.import_many`.
+
+    ``at`` is when the member joined the program (default: the time of the import).
+    Importers may pass plain tuples instead, in this field order:
+    ``(member_id, program_id, status[, track[, at]])``.
+    """
+
+    member_id: str = field(validator=v.non_empty)
+    program_id: str = field(validator=v.non_empty)
+    status: EnrollmentStatus = field(converter=EnrollmentStatus, validator=_importable)
+    track: str | None = None
+    at: datetime | None = field(default=None, validator=v.aware)
+
+    @classmethod
+    def of(cls, row: EnrollmentRow | Sequence[Any]) -> EnrollmentRow:
+        """A row from an ``EnrollmentRow`` or a tuple in field order."""
+        if isinstance(row, EnrollmentRow):
+            return row
+        if (
+            isinstance(row, str)
+            or not isinstance(row, Sequence)
+            or not 3 <= len(row) <= len(_ROW_FIELDS)
+        ):
+            raise ValidationError(
+                "EnrollmentRow", None, f"{row!r} is not (member, program, status[, track[, at]])"
+            )
+        return cls(**dict(zip(_ROW_FIELDS, row, strict=False)))
+
+
+EnrollmentRowLike = EnrollmentRow | Sequence[Any]
+
+
+def import_enrollments(
+    context: Context, rows: Iterable[EnrollmentRowLike], *, actor: str
+) -> list[Enrollment]:
+    """What :meth:`EnrollmentService.import_many` does (see the module docstring)."""
+    batch = _parse(rows)
+    if not batch:
+        return []
+    with context.unit_of_work() as uow:
+        now = uow.now
+        _check_rows(batch, now)
+        programs = _open_programs(uow, batch)
+        members = _members(uow.tx, batch)
+        organizations = _organizations(uow.tx, members.values())
+        _check_not_enrolled(uow.tx, batch)
+        make = _Enrollments(context, programs, members, organizations, now).make
+        enrollments = [make(number, row) for number, row in enumerate(batch, start=1)]
+        _check_capacity(uow.tx, programs, enrollments)
+        _check_quotas(uow.tx, programs, enrollments)
+        enrollments = _queue_waitlisted(uow.tx, enrollments)
+        transitions = [
+            Transition(
+                enrollment_id=e.id,
+                program_id=e.program_id,
+                member_id=e.member_id,
+                from_status=None,
+                to_status=e.status,
+                sequence=1,
+                at=e.created_at,
+                actor=actor,
+                reason=REASON,
+            )
+            for e in enrollments
+        ]
+        uow.tx.insert_many([*enrollments, *transitions])
+        for e in enrollments:
+            uow.emit(
+                EnrollmentChanged(
+                    at=e.created_at,
+                    enrollment_id=e.id,
+                    program_id=e.program_id,
+                    member_id=e.member_id,
+                    from_status=None,
+                    to_status=e.status,
+                    actor=actor,
+                    reason=REASON,
+                )
+            )
+    return enrollments
+
+
+# -- checks on the rows alone -------------------------------------------------------------
+def _parse(rows: Iterable[EnrollmentRowLike]) -> list[EnrollmentRow]:
+    batch: list[EnrollmentRow] = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            batch.append(EnrollmentRow.of(row))
+        except ValidationError as exc:
+            raise ValidationError("EnrollmentRow", None, f"row {number}: {exc}") from exc
+    return batch
+
+
+def _check_rows(batch: list[EnrollmentRow], now: datetime) -> None:
+    """No pair repeats and no row is dated in the future."""
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(batch, start=1):
+        pair = (row.program_id, row.member_id)
+        if seen.setdefault(pair, number) != number:
+            raise ValidationError(
+                "EnrollmentRow",
+                None,
+                f"rows {seen[pair]} and {number} both enroll member {row.member_id!r} "
+                f"in program {row.program_id!r}",
+            )
+        if row.at is not None and row.at > now:
+            raise ValidationError(
+                "EnrollmentRow", None, f"row {number}: at {row.at.isoformat()} is in the future"
+            )
+
+
+def _first_row(batch: list[EnrollmentRow], wanted: set[str], name: str) -> tuple[int, str]:
+    return next((n, getattr(r, name)) for n, r in enumerate(batch, 1) if getattr(r, name) in wanted)
+
+
+def _not_found(kind: str, batch: list[EnrollmentRow], missing: list[str], name: str) -> None:
+    if missing:
+        number, first = _first_row(batch, set(missing), name)
+        extra = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise NotFoundError(kind, first, f"not found (row {number}){extra}")
+
+
+# -- lookups ------------------------------------------------------------------------------
+def _open_programs(uow: UnitOfWork, batch: list[EnrollmentRow]) -> dict[str, Program]:
+    """The programs named, locked (in id order) with their stale offers expired."""
+    ids = sorted({r.program_id for r in batch})
+    _not_found("Program", batch, missing_ids(uow.tx, Program, ids), "program_id")
+    programs: dict[str, Program] = {}
+    for program_id in ids:
+        uow.tx.lock(Program, program_id)
+    for chunk in chunked(ids):
+        programs.update((p.id, p) for p in uow.tx.find(Program, {"id": list(chunk)}))
+    for program in programs.values():
+        seats.expire_offers(uow, program)
+    return programs
+
+
+def _members(tx: Transaction, batch: list[EnrollmentRow]) -> dict[str, Member]:
+    """The members named, whose affiliations the enrollments snapshot."""
+    ids = sorted({r.member_id for r in batch})
+    members: dict[str, Member] = {}
+    for chunk in chunked(ids):
+        members.update((m.id, m) for m in tx.find(Member, {"id": list(chunk)}))
+    _not_found("Member", batch, [i for i in ids if i not in members], "member_id")
+    return members
+
+
+def _organizations(tx: Transaction, members: Iterable[Member]) -> dict[str, Organization]:
+    """The organizations the members are (or were) affiliated with."""
+    ids = sorted({a.organization_id for m in members for a in m.affiliations})
+    found: dict[str, Organization] = {}
+    for chunk in chunked(ids):
+        found.update((o.id, o) for o in tx.find(Organization, {"id": list(chunk)}))
+    return found
+
+
+def _check_not_enrolled(tx: Transaction, batch: list[EnrollmentRow]) -> None:
+    """No member is in the program already: grouped counts of the stored pairs."""
+    pairs = {(r.program_id, r.member_id) for r in batch}
+    taken: set[tuple[str, str]] = set()
+    for programs in chunked(sorted({p for p, _ in pairs})):
+        for members in chunked(sorted({m for _, m in pairs})):
+            where = {"program_id": list(programs), "member_id": list(members)}
+            counted = tx.count(Enrollment, where, group_by=("program_id", "member_id"))
+            taken.update(pair for pair in counted if pair in pairs)
+    if taken:
+        number, row = next(
+            (n, r) for n, r in enumerate(batch, 1) if (r.program_id, r.member_id) in taken
+        )
+        raise DuplicateError(
+            "Enrollment",
+            None,
+            f"member {row.member_id!r} is already in program {row.program_id!r} (row {number})",
+        )
+
+
+class _Snapshot(NamedTuple):
+    """What a member represented on a day: the fields quotas count."""
+
+    organization_id: str | None
+    county: str | None
+    region: str | None
+    role: str | None
+
+
+class _Enrollments:
+    """Enrollments made from rows, snapshotting what each member represented then.
+
+    Snapshots are computed once per (member, day) and regions once per county.
+    """
+
+    def __init__(
+        self,
+        context: Context,
+        programs: dict[str, Program],
+        members: dict[str, Member],
+        organizations: dict[str, Organization],
+        now: datetime,
+    ) -> None:
+        self._context = context
+        self._zone = context.zone
+        self._tracks = {p.id: {t.key for t in p.tracks} for p in programs.values()}
+        self._members = members
+        self._organizations = organizations
+        self._now = now
+        self._snapshots: dict[tuple[str, date], _Snapshot] = {}
+
+    def make(self, number: int, row: EnrollmentRow) -> Enrollment:
+        if row.track is not None and row.track not in self._tracks[row.program_id]:
+            raise ValidationError(
+                "EnrollmentRow",
+                None,
+                f"row {number}: program {row.program_id!r} has no track {row.track!r}",
+            )
+        at = row.at or self._now
+        snapshot = self._snapshot(row.member_id, at.astimezone(self._zone).date())
+        return Enrollment(
+            program_id=row.program_id,
+            member_id=row.member_id,
+            status=row.status,
+            created_at=at,
+            updated_at=at,
+            organization_id=snapshot.organization_id,
+            county=snapshot.county,
+            region=snapshot.region,
+            role=snapshot.role,
+            track=row.track,
+        )
+
+    def _snapshot(self, member_id: str, day: date) -> _Snapshot:
+        known = self._snapshots.get((member_id, day))
+        if known is not None:
+            return known
+        member = self._members[member_id]
+        affiliation = member.affiliation_on(day)
+        organization = self._organizations.get(affiliation.organization_id) if affiliation else None
+        county = member.county or (organization.county if organization else None)
+        role = member.primary_role
+        snapshot = _Snapshot(
+            organization_id=organization.id if organization else None,
+            county=county,
+            region=self._context.region_of(county),
+            role=role.value if role else None,
+        )
+        self._snapshots[(member_id, day)] = snapshot
+        return snapshot
+
+
+# -- seats --------------------------------------------------------------------------------
+def _held(
+    tx: Transaction, program_ids: Iterable[str], field_name: str | None = None
+) -> Counter[tuple[Any, ...]]:
+    """Seats held now, by program (and ``field_name``): grouped counts in the store."""
+    group = ("program_id",) if field_name is None else ("program_id", field_name)
+    held: Counter[tuple[Any, ...]] = Counter()
+    for chunk in chunked(sorted(set(program_ids))):
+        where = {"program_id": list(chunk), "status": _SEATS}
+        held.update(tx.count(Enrollment, where, group_by=group))
+    return held
+
+
+def _check_capacity(
+    tx: Transaction, programs: dict[str, Program], enrollments: list[Enrollment]
+) -> None:
+    limited = {p.id for p in programs.values() if p.policy.capacity is not None}
+    seated = [e for e in enrollments if e.holds_seat and e.program_id in limited]
+    if not seated:
+        return
+    held = _held(tx, {e.program_id for e in seated})
+    for number, e in enumerate(enrollments, start=1):
+        if e.holds_seat and e.program_id in limited:
+            held[(e.program_id,)] += 1
+            capacity = programs[e.program_id].policy.capacity
+            if capacity is not None and held[(e.program_id,)] > capacity:
+                raise CapacityFullError(
+                    "Program",
+                    e.program_id,
+                    f"row {number} ({e.status.value}, member {e.member_id!r}) would take "
+                    f"seat {held[(e.program_id,)]} of {capacity}",
+                )
+
+
+def _check_quotas(
+    tx: Transaction, programs: dict[str, Program], enrollments: list[Enrollment]
+) -> None:
+    seated = [e for e in enrollments if e.holds_seat and programs[e.program_id].policy.quotas]
+    if not seated:
+        return
+    fields = {_QUOTA_FIELD[q.scope] for e in seated for q in programs[e.program_id].policy.quotas}
+    held = {name: _held(tx, {e.program_id for e in seated}, name) for name in sorted(fields)}
+    for number, e in enumerate(enrollments, start=1):
+        if not (e.holds_seat and programs[e.program_id].policy.quotas):
+            continue
+        counted: set[str] = set()
+        for quota in programs[e.program_id].policy.quotas:
+            name = _QUOTA_FIELD[quota.scope]
+            key = getattr(e, name)
+            if key is None or (quota.value is not None and quota.value != key):
+                continue
+            if name not in counted:  # one seat per field, however many quotas name it
+                held[name][(e.program_id, key)] += 1
+                counted.add(name)
+            if held[name][(e.program_id, key)] > quota.limit:
+                raise QuotaReachedError(
+                    "Program",
+                    e.program_id,
+                    f"the {quota.scope.value} quota of {quota.limit} for {key!r} would be "
+                    f"exceeded at row {number} (member {e.member_id!r})",
+                )
+
+
+def _queue_waitlisted(tx: Transaction, enrollments: list[Enrollment]) -> list[Enrollment]:
+    """Waitlisted rows join the end of their program's line, by ``at`` then row order."""
+    waiting = [(n, e) for n, e in enumerate(enrollments) if e.status is EnrollmentStatus.WAITLISTED]
+    if not waiting:
+        return enrollments
+    joined: Counter[tuple[Any, ...]] = Counter()
+    for chunk in chunked(sorted({e.program_id for _, e in waiting})):
+        where = {"program_id": list(chunk), "to_status": EnrollmentStatus.WAITLISTED}
+        joined.update(tx.count(Transition, where, group_by=("program_id",)))
+    queued = list(enrollments)
+    for n, e in sorted(waiting, key=lambda item: (item[1].created_at, item[0])):
+        joined[(e.program_id,)] += 1
+        queued[n] = evolve(e, waitlisted_at=e.created_at, queue_number=joined[(e.program_id,)])
+    return queued
