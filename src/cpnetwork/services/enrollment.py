@@ -14,7 +14,7 @@ Every call runs in one transaction: an illegal step raises and changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from cpnetwork.errors import (
@@ -41,6 +41,7 @@ from cpnetwork.model import (
 )
 from cpnetwork.services import seats
 from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.services.enrollment_import import EnrollmentRowLike, import_enrollments
 from cpnetwork.storage import Where
 
 S = EnrollmentStatus
@@ -514,7 +515,9 @@ class EnrollmentService:
             return tx.find(Transition, {"enrollment_id": enrollment_id}, order_by=("sequence",))
 
     # -- bulk import -------------------------------------------------------------------
-    def import_many(self, rows: Collection[Any], *, actor: str = NETWORK) -> list[Enrollment]:
+    def import_many(
+        self, rows: Iterable[EnrollmentRowLike], *, actor: str = NETWORK
+    ) -> list[Enrollment]:
         """Load historical enrollments, e.g. from a spreadsheet; all or nothing.
 
         Rows (a list, or any iterable) are
@@ -528,6 +531,4 @@ class EnrollmentService:
         dates, eligibility) are not applied: the rows record what already happened.
         Returns the enrollments in row order.
         """
-        from cpnetwork.services.enrollment_import import import_enrollments
-
         return import_enrollments(self._context, rows, actor=actor)
