@@ -134,7 +134,7 @@ def _academy(net: Network, host: Organization) -> Program:
         academy.id,
         title="Learning community",
         rrule="FREQ=MONTHLY;BYDAY=3WE;COUNT=9",
-        first_start=pacific(2024, 11, 20, 16),
+        first_start=pacific(2024, 10, 16, 16),
         duration=timedelta(hours=1, minutes=30),
         join_url="https://meet.example.org/academy-lc",
     )
