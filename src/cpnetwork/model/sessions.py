@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from attrs import field, frozen
 
@@ -67,6 +68,15 @@ class Session:
     @property
     def duration(self) -> timedelta:
         return self.end - self.start
+
+    @property
+    def local_start(self) -> datetime:
+        """The start in the session's own time zone (e.g. 16:00 PDT), for display."""
+        return self.start.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(ZoneInfo(self.timezone))
 
 
 @frozen(kw_only=True)

@@ -853,3 +853,17 @@ def test_any_sequence_of_edits_keeps_series_and_sessions_in_step(
             assert ids <= {s.id for s in every}, "a session id disappeared"
             ids = {s.id for s in every}
             assert_consistent(network, program)
+
+
+def test_local_start_shows_the_sessions_own_zone_whatever_the_store_returns(
+    network: Network,
+) -> None:
+    program = network.programs.create(title="Local times", program_year=2024)
+    session = network.sessions.schedule(
+        program.id,
+        title="Kickoff",
+        start=datetime(2024, 10, 16, 23, tzinfo=UTC),
+        duration=timedelta(hours=1),
+    )
+    assert session.local_start.strftime("%H:%M %Z") == "16:00 PDT"
+    assert session.local_end.strftime("%H:%M %Z") == "17:00 PDT"
