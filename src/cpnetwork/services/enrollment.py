@@ -394,15 +394,12 @@ class EnrollmentService:
     def expire_offers(self) -> list[Enrollment]:
         """Expire every offer past its time, in every program; seats pass on."""
         with self._context.reading() as tx:
-            program_ids = sorted(
-                {
-                    e.program_id
-                    for e in tx.find(
-                        Enrollment,
-                        {"status": S.OFFERED, "offer_expires_at__le": self._context.now()},
-                    )
-                }
+            stale = tx.count(
+                Enrollment,
+                {"status": S.OFFERED, "offer_expires_at__le": self._context.now()},
+                group_by=("program_id",),
             )
+            program_ids = sorted(program_id for (program_id,) in stale)
         expired: list[Enrollment] = []
         for program_id in program_ids:
             with self._context.unit_of_work() as uow:
@@ -434,18 +431,14 @@ class EnrollmentService:
             rule = program.completion
             if rule is None:
                 raise ValidationError("Program", program.id, "has no completion rule")
-            counted = [
-                s.id
-                for s in uow.tx.find(
-                    Session,
-                    {
-                        "program_id": program.id,
-                        "counts_toward_completion": True,
-                        "cancelled": False,
-                    },
-                )
-                if not rule.session_kinds or s.kind.value in rule.session_kinds
-            ]
+            counting: dict[str, Any] = {
+                "program_id": program.id,
+                "counts_toward_completion": True,
+                "cancelled": False,
+            }
+            if rule.session_kinds:
+                counting["kind"] = sorted(rule.session_kinds)
+            counted = [s.id for s in uow.tx.find(Session, counting)]
             statuses = [AttendanceStatus.PRESENT]
             if rule.count_partial:
                 statuses.append(AttendanceStatus.PARTIAL)
