@@ -38,6 +38,20 @@ class ValidationError(CpnetworkError, ValueError):
         return f"{base} (field {self.field!r})" if self.field else base
 
 
+class BatchError(ValidationError):
+    """Items of a batch were refused; nothing was written.
+
+    ``problems`` pairs each refused item's reference (its position in the batch,
+    counted from 1, or the number its caller gave it) with the error it raised.
+    """
+
+    def __init__(self, kind: str, problems: Sequence[tuple[int, CpnetworkError]]) -> None:
+        self.problems = tuple(problems)
+        shown = "; ".join(f"item {ref}: {error}" for ref, error in self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        super().__init__(kind, None, f"{len(self.problems)} item(s) refused: {shown}{more}")
+
+
 class NotFoundError(CpnetworkError, LookupError):
     """No record of this kind has this id (or key)."""
 

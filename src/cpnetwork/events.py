@@ -32,6 +32,16 @@ class OrganizationAdded(Event):
 
 
 @frozen(kw_only=True)
+class OrganizationUpdated(Event):
+    organization_id: str
+
+
+@frozen(kw_only=True)
+class NetworkProfileUpdated(Event):
+    """The network's name, time zone, program-year start or priorities changed."""
+
+
+@frozen(kw_only=True)
 class ProgramCreated(Event):
     program_id: str
 

@@ -9,6 +9,7 @@ from typing import Any
 from attrs import evolve
 
 from cpnetwork.errors import PluginError, ValidationError
+from cpnetwork.events import NetworkProfileUpdated
 from cpnetwork.fields import CustomField
 from cpnetwork.importers import Importer, ImportReport
 from cpnetwork.importers.registry import registered_importers
@@ -18,10 +19,9 @@ from cpnetwork.serialization import structure, unstructure
 from cpnetwork.services.attendance import AttendanceService
 from cpnetwork.services.community import ResourceService, TeamService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
-from cpnetwork.services.enrollment_bulk import BulkEnrollmentService
+from cpnetwork.services.enrollment import EnrollmentService
 from cpnetwork.services.history import HistoryService
-from cpnetwork.services.members_bulk import MemberBulkService
-from cpnetwork.services.people import OrganizationService
+from cpnetwork.services.people import MemberService, OrganizationService
 from cpnetwork.services.programs import ProgramService
 from cpnetwork.services.sessions_bulk import SessionSyncService
 from cpnetwork.services.surveys import SurveyService
@@ -45,10 +45,10 @@ class Network:
 
     def __init__(self, context: Context) -> None:
         self._context = context
-        self.members = MemberBulkService(context)
+        self.members = MemberService(context)
         self.organizations = OrganizationService(context)
         self.programs = ProgramService(context)
-        self.enrollment = BulkEnrollmentService(context)
+        self.enrollment = EnrollmentService(context)
         self.sessions = SessionSyncService(context)
         self.attendance = AttendanceService(context)
         self.teams = TeamService(context)
@@ -124,6 +124,7 @@ class Network:
         with self._context.unit_of_work() as uow:
             profile = evolve(uow.require(NetworkProfile, "network"), **changes)
             uow.tx.update(profile)
+            uow.emit(NetworkProfileUpdated(at=uow.now))
         self._context.profile = profile
         return profile
 

@@ -6,10 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cpnetwork.errors import CpnetworkError, NotFoundError, ValidationError
+from cpnetwork.errors import BatchError, CpnetworkError, NotFoundError, ValidationError
 from cpnetwork.importers.base import ImportFileError, RowError
 from cpnetwork.model import Program
-from cpnetwork.services.batch import BatchError
 
 if TYPE_CHECKING:
     from cpnetwork.network import Network

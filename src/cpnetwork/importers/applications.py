@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
 
-from cpnetwork.errors import CpnetworkError
+from cpnetwork.errors import BatchError, CpnetworkError
 from cpnetwork.importers import _forms
 from cpnetwork.importers._common import (
     Options,
@@ -40,8 +40,7 @@ from cpnetwork.importers._common import (
 )
 from cpnetwork.importers.base import Importer, ImportFileError, ImportReport, RowError
 from cpnetwork.model import Member, Program
-from cpnetwork.services.batch import BatchError
-from cpnetwork.services.enrollment_bulk import ApplicationRow
+from cpnetwork.services.enrollment import ApplicationRow
 
 if TYPE_CHECKING:
     from cpnetwork.network import Network

@@ -59,7 +59,7 @@ import icalendar
 from attrs import define, field
 
 from cpnetwork import recurrence
-from cpnetwork.errors import CpnetworkError, ValidationError
+from cpnetwork.errors import BatchError, CpnetworkError, ValidationError
 from cpnetwork.importers._common import (
     Options,
     batch_errors,
@@ -69,7 +69,6 @@ from cpnetwork.importers._common import (
 )
 from cpnetwork.importers.base import Importer, ImportFileError, ImportReport, RowError
 from cpnetwork.model import Modality, Program, SessionKind
-from cpnetwork.services.batch import BatchError
 from cpnetwork.services.sessions_bulk import (
     OccurrenceChange,
     PlannedSeries,

@@ -3,6 +3,7 @@
 from cpnetwork.model._base import new_id
 from cpnetwork.model.community import AccessLevel, Resource, ResourceKind, Team, TeamKind
 from cpnetwork.model.enrollment import (
+    ALLOWED_FROM,
     OPEN_STATUSES,
     SEAT_STATUSES,
     Attendance,
@@ -67,6 +68,7 @@ RECORD_TYPES: tuple[type, ...] = (
 )
 
 __all__ = [
+    "ALLOWED_FROM",
     "OPEN_STATUSES",
     "RECORD_TYPES",
     "SEAT_STATUSES",

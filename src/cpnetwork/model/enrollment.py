@@ -6,6 +6,7 @@ from datetime import datetime
 
 from attrs import field, frozen
 
+from cpnetwork.errors import IllegalTransitionError
 from cpnetwork.model import _validators as v
 from cpnetwork.model._base import new_id
 
@@ -51,6 +52,27 @@ OPEN_STATUSES = frozenset(
 )
 
 
+_S = EnrollmentStatus
+
+#: The statuses each action may start from (None: the member has no enrollment yet).
+ALLOWED_FROM: dict[str, frozenset[EnrollmentStatus | None]] = {
+    "express interest": frozenset({None}),
+    "invite": frozenset({None, _S.INTERESTED}),
+    "apply": frozenset({None}),
+    "register": frozenset({None}),
+    "start review": frozenset({_S.APPLIED}),
+    "accept": frozenset({_S.APPLIED, _S.UNDER_REVIEW, _S.WAITLISTED}),
+    "waitlist": frozenset({_S.APPLIED, _S.UNDER_REVIEW}),
+    "decline": frozenset({_S.APPLIED, _S.UNDER_REVIEW, _S.WAITLISTED}),
+    "confirm": frozenset({_S.ACCEPTED}),
+    "accept offer": frozenset({_S.OFFERED}),
+    "decline offer": frozenset({_S.OFFERED}),
+    "withdraw": OPEN_STATUSES,
+    "cancel": OPEN_STATUSES,
+    "complete": frozenset({_S.ENROLLED}),
+}
+
+
 @frozen(kw_only=True)
 class Enrollment:
     """A member in a program.
@@ -83,6 +105,11 @@ class Enrollment:
     @property
     def holds_seat(self) -> bool:
         return self.status in SEAT_STATUSES
+
+    def check_step(self, action: str, why: str = "") -> None:
+        """IllegalTransitionError unless ``action`` may start from this status."""
+        if self.status not in ALLOWED_FROM[action]:
+            raise IllegalTransitionError("Enrollment", self.id, self.status.value, action, why)
 
 
 def _optional_status(value: EnrollmentStatus | str | None) -> EnrollmentStatus | None:

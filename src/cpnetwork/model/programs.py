@@ -106,6 +106,14 @@ class EnrollmentPolicy:
                 "EnrollmentPolicy", None, "deadline is not after opening", field="deadline"
             )
 
+    def window_problem(self, moment: datetime) -> str | None:
+        """Why an entry at ``moment`` falls outside the opening and deadline, or None."""
+        if self.opens is not None and moment < self.opens:
+            return f"opens {self.opens.isoformat()}"
+        if self.deadline is not None and moment > self.deadline:
+            return f"deadline {self.deadline.isoformat()} has passed"
+        return None
+
     @offer_window.validator
     def _positive_window(self, attribute: object, value: timedelta | None) -> None:
         if value is not None and value <= timedelta(0):

@@ -23,7 +23,8 @@ from cpnetwork.model import (
     Session,
 )
 from cpnetwork.model import _validators as v
-from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.services.context import Context
+from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Transaction
 
 MANUAL = AttendanceSource.MANUAL
@@ -239,7 +240,7 @@ class AttendanceService:
                 "status": status,
                 "minutes": minutes,
                 "source": source,
-                "recorded_at": self._context.now(),
+                "recorded_at": uow.now,
             }
             if existing is None:
                 attendance = Attendance(**fields)
@@ -263,8 +264,8 @@ class AttendanceService:
         batch = rows if isinstance(rows, list) else list(rows)
         if not batch:
             return []
-        now = self._context.now()
         with self._context.unit_of_work() as uow:
+            now = uow.now
             sessions = _sessions_named(uow.tx, batch)
             entries: list[Attendance | AttendanceRow] = []
             problems = False

@@ -24,7 +24,8 @@ from cpnetwork.model import (
     Team,
     TeamKind,
 )
-from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.services.context import Context
+from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Transaction
 
 

@@ -1,18 +1,19 @@
-"""What every service shares: the store, the plugins, the clock, and the unit of work."""
+"""What every service shares: the store, the plugins, the clock and the profile."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-from cpnetwork.errors import CpnetworkError, NotFoundError, PluginError, ValidationError
-from cpnetwork.events import Event, RecordChanged
+from cpnetwork.errors import CpnetworkError, PluginError
+from cpnetwork.events import Event
 from cpnetwork.fields import CustomField
-from cpnetwork.model import Jurisdiction, NetworkProfile, Program, Session
+from cpnetwork.model import Jurisdiction, NetworkProfile
 from cpnetwork.plugins import PluginHost
+from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Storage, Transaction
 
 if TYPE_CHECKING:
@@ -26,72 +27,6 @@ Observer = Callable[[Event], None]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class UnitOfWork:
-    """One transaction plus the domain events raised inside it.
-
-    Events go to ``record_event`` implementations inside the transaction (an outbox
-    commits or rolls back with the change) and to observers only after commit.
-    """
-
-    def __init__(self, context: Context, tx: Transaction) -> None:
-        self.context = context
-        self.tx = tx
-        self.events: list[Event] = []
-        self._now: datetime | None = None
-
-    @property
-    def now(self) -> datetime:
-        """One instant for the whole change, so its records agree on when it happened.
-
-        Read on first use, which in enrollment changes is after the program is locked:
-        times then follow the order in which writers got the lock.
-        """
-        if self._now is None:
-            self._now = self.context.now()
-        return self._now
-
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
-        self.context.plugins.call_all(
-            "record_event", event=event, transaction=self.tx, network=self.context.network
-        )
-
-    def record_changed(self, record: Any, *, created: bool) -> None:
-        """Emit :class:`RecordChanged` for a record without an event of its own."""
-        self.emit(
-            RecordChanged(
-                at=self.now, kind=type(record).__name__, record_id=record.id, created=created
-            )
-        )
-
-    def require(self, cls: type[R], record_id: str) -> R:
-        record = self.tx.get(cls, record_id)
-        if record is None:
-            raise NotFoundError(cls.__name__, record_id)
-        return record
-
-    def program_for(
-        self, kind: str, program_id: str | None, session_id: str | None
-    ) -> Program | None:
-        """The program a record attached to a program and/or session belongs to.
-
-        A session's record belongs to the session's program; naming another program
-        is a ValidationError against ``kind``.
-        """
-        if session_id is not None:
-            session = self.require(Session, session_id)
-            if program_id is not None and program_id != session.program_id:
-                raise ValidationError(
-                    kind,
-                    None,
-                    f"session {session_id!r} belongs to program {session.program_id!r}, "
-                    f"not {program_id!r}",
-                    field="program_id",
-                )
-            program_id = session.program_id
-        return None if program_id is None else self.require(Program, program_id)
 
 
 class Context:
@@ -139,17 +74,28 @@ class Context:
                 return region.code
         return None
 
+    def observed(self) -> bool:
+        """Whether anything outside the transaction looks at events after commit."""
+        return bool(self.observers) or bool(self.plugins.manager.hook.handle_event.get_hookimpls())
+
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         with self.storage.transaction() as tx:
             uow = UnitOfWork(self, tx)
             yield uow
+            uow.flush()
         self._deliver(uow.events)
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
         with self.storage.transaction() as tx:
             yield tx
+
+    @contextmanager
+    def reading_work(self) -> Iterator[UnitOfWork]:
+        """A unit of work for reads that need its helpers (``require``, ledgers)."""
+        with self.reading() as tx:
+            yield UnitOfWork(self, tx)
 
     def _deliver(self, events: list[Event]) -> None:
         failures: list[CpnetworkError] = []

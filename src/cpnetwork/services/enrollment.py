@@ -9,254 +9,71 @@ application:    applied ─▶ under_review ─▶ accepted ─▶ enrolled ─�
 registration:   registered = enrolled while seats remain, else waitlisted
 any open state ─▶ withdrawn (by the member) · cancelled (by the network)
 ```
-Every call runs in one transaction: an illegal step raises and changes nothing.
+Every call runs in one transaction: an illegal step raises and changes nothing.  The
+service is a thin layer over :mod:`cpnetwork.services.enrollment_handlers`: a single
+call is the many call with one item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
 
-from cpnetwork.errors import (
-    EnrollmentClosedError,
-    IllegalTransitionError,
-    NotEligibleError,
-    PluginError,
-    ValidationError,
-)
+from attrs import field, frozen
+
 from cpnetwork.model import (
-    OPEN_STATUSES,
-    SEAT_STATUSES,
-    Attendance,
-    AttendanceStatus,
     Enrollment,
-    EnrollmentMode,
     EnrollmentStatus,
     Member,
-    Organization,
     Program,
-    Session,
     Transition,
-    new_id,
 )
+from cpnetwork.model import _validators as v
 from cpnetwork.services import seats
-from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.services.context import Context
+from cpnetwork.services.enrollment_handlers import (
+    NETWORK,
+    Complete,
+    Enter,
+    Move,
+    complete,
+    enter,
+    form_action,
+    move,
+)
 from cpnetwork.services.enrollment_import import EnrollmentRowLike, import_enrollments
+from cpnetwork.services.handling import apply_all, run_one, unit_of_work
+from cpnetwork.services.people import add_member
 from cpnetwork.storage import Where
 
 S = EnrollmentStatus
 
-#: Statuses each action may start from (None: no enrollment yet).
-ALLOWED_FROM: dict[str, frozenset[EnrollmentStatus | None]] = {
-    "express interest": frozenset({None}),
-    "invite": frozenset({None, S.INTERESTED}),
-    "apply": frozenset({None}),
-    "register": frozenset({None}),
-    "start review": frozenset({S.APPLIED}),
-    "accept": frozenset({S.APPLIED, S.UNDER_REVIEW, S.WAITLISTED}),
-    "waitlist": frozenset({S.APPLIED, S.UNDER_REVIEW}),
-    "decline": frozenset({S.APPLIED, S.UNDER_REVIEW, S.WAITLISTED}),
-    "confirm": frozenset({S.ACCEPTED}),
-    "accept offer": frozenset({S.OFFERED}),
-    "decline offer": frozenset({S.OFFERED}),
-    "withdraw": OPEN_STATUSES,
-    "cancel": OPEN_STATUSES,
-    "complete": frozenset({S.ENROLLED}),
-}
 
-#: Enrollment modes in which each way in is offered.
-_MODES = {
-    "express interest": {EnrollmentMode.INTEREST},
-    "invite": {EnrollmentMode.INTEREST, EnrollmentMode.INVITATION},
-    "apply": {EnrollmentMode.APPLICATION},
-    "register": {EnrollmentMode.REGISTRATION},
-}
+def _answers(values: Mapping[str, str]) -> dict[str, str]:
+    return dict(values)
 
-NETWORK = "network"
+
+@frozen(kw_only=True)
+class ApplicationRow:
+    """One submitted form for :meth:`EnrollmentService.apply_many`."""
+
+    member_id: str = field(validator=v.non_empty)
+    answers: dict[str, str] = field(factory=dict, converter=_answers)
+    track: str | None = None
+    #: When the form was submitted; opening and deadline are checked against it
+    #: (instead of the time of the import) when given.
+    submitted_at: datetime | None = field(default=None, validator=v.aware)
 
 
 class EnrollmentService:
     def __init__(self, context: Context) -> None:
         self._context = context
 
-    # -- plumbing ----------------------------------------------------------------
-    def _open_program(self, uow: UnitOfWork, program_id: str) -> Program:
-        """Lock the program, then expire stale offers so seats are counted right."""
-        uow.tx.lock(Program, program_id)
-        program = uow.require(Program, program_id)
-        seats.expire_offers(uow, program)
-        return program
+    def _enter(self, command: Enter) -> Enrollment:
+        return run_one(self._context, enter, command)
 
-    def _enrollment(self, uow: UnitOfWork, enrollment_id: str) -> tuple[Enrollment, Program]:
-        enrollment = uow.require(Enrollment, enrollment_id)
-        program = self._open_program(uow, enrollment.program_id)
-        return uow.require(Enrollment, enrollment_id), program
-
-    @staticmethod
-    def _allow(enrollment: Enrollment, action: str) -> None:
-        if enrollment.status not in ALLOWED_FROM[action]:
-            raise IllegalTransitionError(
-                "Enrollment", enrollment.id, enrollment.status.value, action
-            )
-
-    def _check_entry(self, uow: UnitOfWork, program: Program, member: Member, action: str) -> None:
-        policy = program.policy
-        if policy.mode not in _MODES[action]:
-            raise EnrollmentClosedError(
-                "Program", program.id, f"enrolls by {policy.mode.value}; cannot {action}"
-            )
-        existing = uow.tx.find_one(Enrollment, {"program_id": program.id, "member_id": member.id})
-        if existing is not None and existing.status not in ALLOWED_FROM[action]:
-            raise IllegalTransitionError(
-                "Enrollment",
-                existing.id,
-                existing.status.value,
-                action,
-                f"{member.email} is already in this program",
-            )
-        now = uow.now
-        if action != "invite":
-            if policy.opens is not None and now < policy.opens:
-                raise EnrollmentClosedError(
-                    "Program", program.id, f"opens {policy.opens.isoformat()}"
-                )
-            if policy.deadline is not None and now > policy.deadline:
-                raise EnrollmentClosedError(
-                    "Program", program.id, f"deadline {policy.deadline.isoformat()} has passed"
-                )
-        self._check_eligibility(uow, program, member)
-
-    def _check_eligibility(self, uow: UnitOfWork, program: Program, member: Member) -> None:
-        today = self._context.today()
-        organizations = [
-            org
-            for a in member.affiliations
-            if a.active_on(today)
-            and (org := uow.tx.get(Organization, a.organization_id)) is not None
-        ]
-        county = member.county or next((o.county for o in organizations if o.county), None)
-        reasons = []
-        for plugin, answer in self._context.plugins.call_all(
-            "check_eligibility",
-            program=program,
-            member=member,
-            organizations=organizations,
-            region=self._context.region_of(county),
-        ):
-            if isinstance(answer, str) or not all(isinstance(r, str) for r in answer):
-                raise PluginError(plugin, "check_eligibility", f"returned {answer!r}, not reasons")
-            reasons.extend(answer)
-        if reasons:
-            raise NotEligibleError("Member", member.id, reasons)
-
-    def _new(
-        self,
-        uow: UnitOfWork,
-        program: Program,
-        member: Member,
-        *,
-        track: str | None,
-        answers: Mapping[str, str] | None,
-    ) -> Enrollment:
-        """A fresh enrollment snapshotting what the member represents today."""
-        if track is not None and track not in {t.key for t in program.tracks}:
-            raise ValidationError(
-                "Enrollment", None, f"program has no track {track!r}", field="track"
-            )
-        affiliation = member.affiliation_on(self._context.today())
-        organization = (
-            uow.tx.get(Organization, affiliation.organization_id) if affiliation else None
-        )
-        county = member.county or (organization.county if organization else None)
-        now = uow.now
-        existing = uow.tx.find_one(Enrollment, {"program_id": program.id, "member_id": member.id})
-        return Enrollment(
-            id=existing.id if existing else new_id(),
-            program_id=program.id,
-            member_id=member.id,
-            status=existing.status if existing else S.INTERESTED,
-            created_at=existing.created_at if existing else now,
-            updated_at=now,
-            organization_id=organization.id if organization else None,
-            county=county,
-            region=self._context.region_of(county),
-            role=member.primary_role.value if member.primary_role else None,
-            track=track,
-            answers=dict(answers or {}),
-        )
-
-    def _enter(
-        self,
-        action: str,
-        program_id: str,
-        member_id: str,
-        *,
-        actor: str | None,
-        reason: str,
-        track: str | None = None,
-        answers: Mapping[str, str] | None = None,
-    ) -> Enrollment:
-        with self._context.unit_of_work() as uow:
-            program = self._open_program(uow, program_id)
-            member = uow.require(Member, member_id)
-            self._check_entry(uow, program, member, action)
-            existing = uow.tx.find_one(
-                Enrollment, {"program_id": program.id, "member_id": member.id}
-            )
-            candidate = self._new(uow, program, member, track=track, answers=answers)
-            who = actor or (NETWORK if action == "invite" else member.id)
-            to = {
-                "express interest": S.INTERESTED,
-                "apply": S.APPLIED,
-                "invite": S.ENROLLED,
-                "register": S.ENROLLED,
-            }[action]
-            extra: dict[str, Any] = {}
-            if to is S.ENROLLED:
-                seats.check_quotas(uow, program, candidate)
-                if seats.seats_left(uow, program) == 0:
-                    if action != "register" or not program.policy.waitlist:
-                        seats.check_capacity(uow, program)
-                    to, reason = S.WAITLISTED, "no seat left: waitlisted"
-                    extra = seats.join_waitlist(uow, program.id)
-            return seats.transition(
-                uow, candidate, to, actor=who, reason=reason, new=existing is None, **extra
-            )
-
-    def _move(
-        self,
-        action: str,
-        enrollment_id: str,
-        to: EnrollmentStatus,
-        *,
-        actor: str,
-        reason: str,
-        needs_seat: bool = False,
-        rank: int | None = None,
-    ) -> Enrollment:
-        with self._context.unit_of_work() as uow:
-            enrollment, program = self._enrollment(uow, enrollment_id)
-            self._allow(enrollment, action)
-            changes: dict[str, Any] = {}
-            if needs_seat and enrollment.status not in SEAT_STATUSES:
-                seats.check_quotas(uow, program, enrollment)
-                seats.check_capacity(uow, program)
-            if to is S.WAITLISTED:
-                if not program.policy.waitlist:
-                    raise IllegalTransitionError(
-                        "Enrollment",
-                        enrollment.id,
-                        enrollment.status.value,
-                        action,
-                        "the program keeps no waitlist",
-                    )
-                changes.update(seats.join_waitlist(uow, program.id))
-            if rank is not None:
-                changes["rank"] = rank
-            moved = seats.transition(uow, enrollment, to, actor=actor, reason=reason, **changes)
-            if enrollment.holds_seat and not moved.holds_seat:
-                seats.fill_freed_seats(uow, program, actor=actor)
-            return moved
+    def _move(self, command: Move) -> Enrollment:
+        return run_one(self._context, move, command)
 
     # -- ways in -------------------------------------------------------------------
     def express_interest(
@@ -269,19 +86,28 @@ class EnrollmentService:
     ) -> Enrollment:
         """Submit an interest form (programs enrolling by interest)."""
         return self._enter(
-            "express interest",
-            program_id,
-            member_id,
-            actor=actor,
-            reason="interest form received",
-            answers=answers,
+            Enter(
+                action="express interest",
+                program_id=program_id,
+                member_id=member_id,
+                actor=actor,
+                answers=answers,
+            )
         )
 
     def invite(
         self, program_id: str, member_id: str, *, actor: str = NETWORK, reason: str = "invited"
     ) -> Enrollment:
         """Enroll an interested (or invited) member, if a seat and quota allow."""
-        return self._enter("invite", program_id, member_id, actor=actor, reason=reason)
+        return self._enter(
+            Enter(
+                action="invite",
+                program_id=program_id,
+                member_id=member_id,
+                actor=actor,
+                reason=reason,
+            )
+        )
 
     def apply(
         self,
@@ -294,13 +120,14 @@ class EnrollmentService:
     ) -> Enrollment:
         """Submit an application (programs enrolling by application)."""
         return self._enter(
-            "apply",
-            program_id,
-            member_id,
-            actor=actor,
-            reason="application received",
-            answers=answers,
-            track=track,
+            Enter(
+                action="apply",
+                program_id=program_id,
+                member_id=member_id,
+                actor=actor,
+                answers=answers,
+                track=track,
+            )
         )
 
     def register(
@@ -313,13 +140,61 @@ class EnrollmentService:
     ) -> Enrollment:
         """Register: enrolled while seats remain, else waitlisted (or CapacityFullError)."""
         return self._enter(
-            "register", program_id, member_id, actor=actor, reason="registered", track=track
+            Enter(
+                action="register",
+                program_id=program_id,
+                member_id=member_id,
+                actor=actor,
+                track=track,
+            )
         )
+
+    def apply_many(
+        self,
+        program_id: str,
+        rows: Iterable[ApplicationRow],
+        *,
+        new_members: Sequence[Member] = (),
+        actor: str | None = None,
+        dry_run: bool = False,
+    ) -> list[Enrollment]:
+        """Submit every row's form to the program in one unit of work; all or nothing.
+
+        ``new_members`` are added first.  A program enrolling by application gets
+        applications (status ``applied``), one enrolling by interest gets interest
+        forms (``interested``); other modes are an EnrollmentClosedError.  Each row
+        goes through the same handler as :meth:`apply` / :meth:`express_interest`.
+        Problems of rows are collected and raised together as a BatchError whose
+        references are row positions counted from 1; nothing is written then.  With
+        ``dry_run`` everything is done and rolled back.  Returns the enrollments in
+        row order.
+        """
+        commands = (
+            Enter(
+                program_id=program_id,
+                member_id=row.member_id,
+                actor=actor,
+                answers=row.answers,
+                track=row.track,
+                submitted_at=row.submitted_at,
+            )
+            for row in rows
+        )
+        with unit_of_work(self._context, dry_run=dry_run) as uow:
+            apply_all(uow, add_member, new_members, kind="Member", single=True)
+            form_action(seats.open_program(uow, program_id))
+            return apply_all(uow, enter, commands, kind="Enrollment")
 
     # -- review ----------------------------------------------------------------------
     def start_review(self, enrollment_id: str, *, actor: str = NETWORK) -> Enrollment:
         return self._move(
-            "start review", enrollment_id, S.UNDER_REVIEW, actor=actor, reason="review started"
+            Move(
+                enrollment_id=enrollment_id,
+                action="start review",
+                to=S.UNDER_REVIEW,
+                actor=actor,
+                reason="review started",
+            )
         )
 
     def accept(
@@ -332,13 +207,15 @@ class EnrollmentService:
     ) -> Enrollment:
         """Accept an application into a seat (CapacityFullError / QuotaReachedError if none)."""
         return self._move(
-            "accept",
-            enrollment_id,
-            S.ACCEPTED,
-            actor=actor,
-            reason=reason,
-            needs_seat=True,
-            rank=rank,
+            Move(
+                enrollment_id=enrollment_id,
+                action="accept",
+                to=S.ACCEPTED,
+                actor=actor,
+                reason=reason,
+                needs_seat=True,
+                rank=rank,
+            )
         )
 
     def waitlist(
@@ -351,44 +228,63 @@ class EnrollmentService:
     ) -> Enrollment:
         """Put an applicant on the waitlist, optionally with a review rank (1 is best)."""
         return self._move(
-            "waitlist", enrollment_id, S.WAITLISTED, actor=actor, reason=reason, rank=rank
+            Move(
+                enrollment_id=enrollment_id,
+                action="waitlist",
+                to=S.WAITLISTED,
+                actor=actor,
+                reason=reason,
+                rank=rank,
+            )
         )
 
     def decline(
         self, enrollment_id: str, *, actor: str = NETWORK, reason: str = "declined"
     ) -> Enrollment:
-        return self._move("decline", enrollment_id, S.DECLINED, actor=actor, reason=reason)
+        return self._move(
+            Move(
+                enrollment_id=enrollment_id,
+                action="decline",
+                to=S.DECLINED,
+                actor=actor,
+                reason=reason,
+            )
+        )
 
     def confirm(self, enrollment_id: str, *, actor: str | None = None) -> Enrollment:
         """The accepted member confirms their place: accepted → enrolled."""
-        with self._context.reading() as tx:
-            enrollment = tx.get(Enrollment, enrollment_id)
-        who = actor or (enrollment.member_id if enrollment else NETWORK)
-        return self._move("confirm", enrollment_id, S.ENROLLED, actor=who, reason="confirmed")
+        return self._move(
+            Move(
+                enrollment_id=enrollment_id,
+                action="confirm",
+                to=S.ENROLLED,
+                actor=actor,
+                reason="confirmed",
+            )
+        )
 
     # -- offers ------------------------------------------------------------------------
     def accept_offer(self, enrollment_id: str, *, actor: str | None = None) -> Enrollment:
         """Take up an offered seat before it expires."""
-        with self._context.unit_of_work() as uow:
-            enrollment, program = self._enrollment(uow, enrollment_id)
-            self._allow(enrollment, "accept offer")
-            to = S.ACCEPTED if program.policy.mode is EnrollmentMode.APPLICATION else S.ENROLLED
-            return seats.transition(
-                uow,
-                enrollment,
-                to,
-                actor=actor or enrollment.member_id,
+        return self._move(
+            Move(
+                enrollment_id=enrollment_id,
+                action="accept offer",
+                actor=actor,
                 reason="offer taken up",
-                offer_expires_at=None,
             )
+        )
 
     def decline_offer(self, enrollment_id: str, *, actor: str | None = None) -> Enrollment:
         """Turn an offered seat down; it passes to the next on the waitlist."""
-        with self._context.reading() as tx:
-            enrollment = tx.get(Enrollment, enrollment_id)
-        who = actor or (enrollment.member_id if enrollment else NETWORK)
         return self._move(
-            "decline offer", enrollment_id, S.DECLINED, actor=who, reason="offer declined"
+            Move(
+                enrollment_id=enrollment_id,
+                action="decline offer",
+                to=S.DECLINED,
+                actor=actor,
+                reason="offer declined",
+            )
         )
 
     def expire_offers(self) -> list[Enrollment]:
@@ -412,63 +308,38 @@ class EnrollmentService:
         self, enrollment_id: str, *, actor: str | None = None, reason: str = "withdrew"
     ) -> Enrollment:
         """The member leaves; a seat they held is offered to the waitlist."""
-        with self._context.reading() as tx:
-            enrollment = tx.get(Enrollment, enrollment_id)
-        who = actor or (enrollment.member_id if enrollment else NETWORK)
-        return self._move("withdraw", enrollment_id, S.WITHDRAWN, actor=who, reason=reason)
+        return self._move(
+            Move(
+                enrollment_id=enrollment_id,
+                action="withdraw",
+                to=S.WITHDRAWN,
+                actor=actor,
+                reason=reason,
+            )
+        )
 
     def cancel(
         self, enrollment_id: str, *, actor: str = NETWORK, reason: str = "cancelled"
     ) -> Enrollment:
         """The network removes the member; a seat they held is offered to the waitlist."""
-        return self._move("cancel", enrollment_id, S.CANCELLED, actor=actor, reason=reason)
+        return self._move(
+            Move(
+                enrollment_id=enrollment_id,
+                action="cancel",
+                to=S.CANCELLED,
+                actor=actor,
+                reason=reason,
+            )
+        )
 
     # -- completion --------------------------------------------------------------------
     def evaluate_completion(self, program_id: str, *, actor: str = NETWORK) -> list[Enrollment]:
         """Mark every enrolled member completed or incomplete by the program's rule."""
-        with self._context.unit_of_work() as uow:
-            program = self._open_program(uow, program_id)
-            rule = program.completion
-            if rule is None:
-                raise ValidationError("Program", program.id, "has no completion rule")
-            counting: dict[str, Any] = {
-                "program_id": program.id,
-                "counts_toward_completion": True,
-                "cancelled": False,
-            }
-            if rule.session_kinds:
-                counting["kind"] = sorted(rule.session_kinds)
-            counted = [s.id for s in uow.tx.find(Session, counting)]
-            statuses = [AttendanceStatus.PRESENT]
-            if rule.count_partial:
-                statuses.append(AttendanceStatus.PARTIAL)
-            attended = (
-                uow.tx.count(
-                    Attendance,
-                    {"program_id": program.id, "session_id": counted, "status": statuses},
-                    group_by=("member_id",),
-                )
-                if counted
-                else {}
-            )
-            results = []
-            for enrollment in uow.tx.find(
-                Enrollment, {"program_id": program.id, "status": S.ENROLLED}
-            ):
-                n = attended.get((enrollment.member_id,), 0)
-                ok = (rule.min_sessions is None or n >= rule.min_sessions) and (
-                    rule.min_fraction is None
-                    or (counted and n / len(counted) >= rule.min_fraction)
-                    or (not counted and rule.min_fraction == 0)
-                )
-                to = S.COMPLETED if ok else S.INCOMPLETE
-                reason = f"attended {n} of {len(counted)} counted sessions"
-                results.append(seats.transition(uow, enrollment, to, actor=actor, reason=reason))
-            return results
+        return run_one(self._context, complete, Complete(program_id=program_id, actor=actor))
 
     # -- reading -----------------------------------------------------------------------
     def get(self, enrollment_id: str) -> Enrollment:
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             return uow.require(Enrollment, enrollment_id)
 
     def of(self, program_id: str, member_id: str) -> Enrollment | None:
@@ -495,12 +366,14 @@ class EnrollmentService:
 
     def waitlist_of(self, program_id: str) -> list[Enrollment]:
         """Waitlisted enrollments in the order seats will be offered."""
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             return seats.ordered_waitlist(uow, uow.require(Program, program_id))
 
     def seats_left(self, program_id: str) -> int | None:
-        with self._context.unit_of_work() as uow:
-            return seats.seats_left(uow, uow.require(Program, program_id))
+        """Free seats, or None when the program has no capacity limit."""
+        with self._context.reading_work() as uow:
+            program = uow.require(Program, program_id)
+            return seats.SeatLedger.load(uow, program).seats_left()
 
     def history(self, enrollment_id: str) -> list[Transition]:
         """Every transition of an enrollment, oldest first."""

@@ -11,9 +11,9 @@ Everything is checked before anything is written, in one transaction:
 * the programs and members exist, and no member is already in the program;
 * a track, when given, is one of the program's tracks;
 * seat-holding statuses (:data:`~cpnetwork.model.SEAT_STATUSES`) fit the program's
-  capacity and quotas, together with the seats already held.  Seats held are
-  counted in the store with grouped counts (programs locked first, stale offers
-  expired), never by loading enrollments.
+  capacity and quotas, together with the seats already held, in each program's
+  seat ledger (:class:`~cpnetwork.services.seats.SeatLedger`), the same one every
+  enrollment handler asks (programs locked first, stale offers expired).
 
 The rules for new entries (enrollment mode, opening and deadline, eligibility
 plugins) are not applied: the rows record what already happened.  ``offered`` cannot
@@ -23,7 +23,6 @@ be imported (an offer needs a deadline); import such a member as ``waitlisted`` 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -39,32 +38,21 @@ from cpnetwork.errors import (
 )
 from cpnetwork.events import EnrollmentChanged
 from cpnetwork.model import (
-    SEAT_STATUSES,
     Enrollment,
     EnrollmentStatus,
     Member,
     Organization,
     Program,
-    QuotaScope,
     Transition,
 )
 from cpnetwork.model import _validators as v
 from cpnetwork.services import seats
 from cpnetwork.services.attendance import chunked, missing_ids
-from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.services.context import Context
+from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Transaction
 
 REASON = "imported"
-
-_SEATS = sorted(SEAT_STATUSES)
-
-#: The enrollment field each quota scope counts.
-_QUOTA_FIELD = {
-    QuotaScope.ORGANIZATION: "organization_id",
-    QuotaScope.COUNTY: "county",
-    QuotaScope.REGION: "region",
-    QuotaScope.ROLE: "role",
-}
 
 #: The fields of a tuple row, in order.
 _ROW_FIELDS = ("member_id", "program_id", "status", "track", "at")
@@ -130,9 +118,8 @@ def import_enrollments(
         _check_not_enrolled(uow.tx, batch)
         make = _Enrollments(context, programs, members, organizations, now).make
         enrollments = [make(number, row) for number, row in enumerate(batch, start=1)]
-        _check_capacity(uow.tx, programs, enrollments)
-        _check_quotas(uow.tx, programs, enrollments)
-        enrollments = _queue_waitlisted(uow.tx, enrollments)
+        _take_seats(uow, programs, enrollments)
+        enrollments = _queue_waitlisted(uow, programs, enrollments)
         transitions = [
             Transition(
                 enrollment_id=e.id,
@@ -209,14 +196,7 @@ def _open_programs(uow: UnitOfWork, batch: list[EnrollmentRow]) -> dict[str, Pro
     """The programs named, locked (in id order) with their stale offers expired."""
     ids = sorted({r.program_id for r in batch})
     _not_found("Program", batch, missing_ids(uow.tx, Program, ids), "program_id")
-    programs: dict[str, Program] = {}
-    for program_id in ids:
-        uow.tx.lock(Program, program_id)
-    for chunk in chunked(ids):
-        programs.update((p.id, p) for p in uow.tx.find(Program, {"id": list(chunk)}))
-    for program in programs.values():
-        seats.expire_offers(uow, program)
-    return programs
+    return {program_id: seats.open_program(uow, program_id) for program_id in ids}
 
 
 def _members(tx: Transaction, batch: list[EnrollmentRow]) -> dict[str, Member]:
@@ -331,79 +311,36 @@ class _Enrollments:
 
 
 # -- seats --------------------------------------------------------------------------------
-def _held(
-    tx: Transaction, program_ids: Iterable[str], field_name: str | None = None
-) -> Counter[tuple[Any, ...]]:
-    """Seats held now, by program (and ``field_name``): grouped counts in the store."""
-    group = ("program_id",) if field_name is None else ("program_id", field_name)
-    held: Counter[tuple[Any, ...]] = Counter()
-    for chunk in chunked(sorted(set(program_ids))):
-        where = {"program_id": list(chunk), "status": _SEATS}
-        held.update(tx.count(Enrollment, where, group_by=group))
-    return held
-
-
-def _check_capacity(
-    tx: Transaction, programs: dict[str, Program], enrollments: list[Enrollment]
+def _take_seats(
+    uow: UnitOfWork, programs: dict[str, Program], enrollments: list[Enrollment]
 ) -> None:
-    limited = {p.id for p in programs.values() if p.policy.capacity is not None}
-    seated = [e for e in enrollments if e.holds_seat and e.program_id in limited]
-    if not seated:
-        return
-    held = _held(tx, {e.program_id for e in seated})
+    """Seat-holding rows take seats in their program's ledger, in row order."""
     for number, e in enumerate(enrollments, start=1):
-        if e.holds_seat and e.program_id in limited:
-            held[(e.program_id,)] += 1
-            capacity = programs[e.program_id].policy.capacity
-            if capacity is not None and held[(e.program_id,)] > capacity:
-                raise CapacityFullError(
-                    "Program",
-                    e.program_id,
-                    f"row {number} ({e.status.value}, member {e.member_id!r}) would take "
-                    f"seat {held[(e.program_id,)]} of {capacity}",
-                )
-
-
-def _check_quotas(
-    tx: Transaction, programs: dict[str, Program], enrollments: list[Enrollment]
-) -> None:
-    seated = [e for e in enrollments if e.holds_seat and programs[e.program_id].policy.quotas]
-    if not seated:
-        return
-    fields = {_QUOTA_FIELD[q.scope] for e in seated for q in programs[e.program_id].policy.quotas}
-    held = {name: _held(tx, {e.program_id for e in seated}, name) for name in sorted(fields)}
-    for number, e in enumerate(enrollments, start=1):
-        if not (e.holds_seat and programs[e.program_id].policy.quotas):
+        if not e.holds_seat:
             continue
-        counted: set[str] = set()
-        for quota in programs[e.program_id].policy.quotas:
-            name = _QUOTA_FIELD[quota.scope]
-            key = getattr(e, name)
-            if key is None or (quota.value is not None and quota.value != key):
-                continue
-            if name not in counted:  # one seat per field, however many quotas name it
-                held[name][(e.program_id, key)] += 1
-                counted.add(name)
-            if held[name][(e.program_id, key)] > quota.limit:
-                raise QuotaReachedError(
-                    "Program",
-                    e.program_id,
-                    f"the {quota.scope.value} quota of {quota.limit} for {key!r} would be "
-                    f"exceeded at row {number} (member {e.member_id!r})",
-                )
+        book = seats.ledger(uow, programs[e.program_id])
+        problem = book.quota_problem(e)
+        if problem:
+            raise QuotaReachedError(
+                "Program", e.program_id, f"{problem}: row {number} (member {e.member_id!r})"
+            )
+        if book.full():
+            raise CapacityFullError(
+                "Program",
+                e.program_id,
+                f"row {number} ({e.status.value}, member {e.member_id!r}) would take "
+                f"seat {book.taken + 1} of {book.capacity}",
+            )
+        book.take(e)
 
 
-def _queue_waitlisted(tx: Transaction, enrollments: list[Enrollment]) -> list[Enrollment]:
+def _queue_waitlisted(
+    uow: UnitOfWork, programs: dict[str, Program], enrollments: list[Enrollment]
+) -> list[Enrollment]:
     """Waitlisted rows join the end of their program's line, by ``at`` then row order."""
     waiting = [(n, e) for n, e in enumerate(enrollments) if e.status is EnrollmentStatus.WAITLISTED]
-    if not waiting:
-        return enrollments
-    joined: Counter[tuple[Any, ...]] = Counter()
-    for chunk in chunked(sorted({e.program_id for _, e in waiting})):
-        where = {"program_id": list(chunk), "to_status": EnrollmentStatus.WAITLISTED}
-        joined.update(tx.count(Transition, where, group_by=("program_id",)))
     queued = list(enrollments)
     for n, e in sorted(waiting, key=lambda item: (item[1].created_at, item[0])):
-        joined[(e.program_id,)] += 1
-        queued[n] = evolve(e, waitlisted_at=e.created_at, queue_number=joined[(e.program_id,)])
+        number = seats.ledger(uow, programs[e.program_id]).next_in_line(uow)
+        queued[n] = evolve(e, waitlisted_at=e.created_at, queue_number=number)
     return queued

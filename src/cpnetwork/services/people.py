@@ -2,50 +2,93 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from attrs import evolve
+from attrs import evolve, frozen
 
 from cpnetwork.errors import ValidationError
-from cpnetwork.events import MemberAdded, MemberUpdated, OrganizationAdded
+from cpnetwork.events import MemberAdded, MemberUpdated, OrganizationAdded, OrganizationUpdated
 from cpnetwork.fields import validate_custom
 from cpnetwork.model import Affiliation, Member, Organization
 from cpnetwork.model._validators import normalize_email
-from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.services.context import Context
+from cpnetwork.services.handling import apply_all, run_one, unit_of_work
+from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Where
+
+
+def add_member(uow: UnitOfWork, member: Member) -> Member:
+    """Handler: add a member, written with the next chunk of staged records."""
+    validate_custom(uow.context.member_fields, member.custom, member.id)
+    uow.stage(member)
+    uow.emit(MemberAdded(at=uow.now, member_id=member.id))
+    return member
+
+
+def replace_member(uow: UnitOfWork, member: Member) -> Member:
+    """Handler: replace the stored member with the same id (NotFoundError if none)."""
+    validate_custom(uow.context.member_fields, member.custom, member.id)
+    uow.require(Member, member.id)
+    uow.tx.update(member)
+    uow.emit(MemberUpdated(at=uow.now, member_id=member.id))
+    return member
+
+
+@frozen(kw_only=True)
+class ChangeMember:
+    """Change fields of a member; validated as on creation."""
+
+    member_id: str
+    changes: dict[str, Any]
+
+
+def change_member(uow: UnitOfWork, command: ChangeMember) -> Member:
+    return replace_member(uow, evolve(uow.require(Member, command.member_id), **command.changes))
+
+
+def _once_each(members: Iterable[Member], seen: set[str] | None = None) -> Iterator[Member]:
+    """The members as given; a ValidationError when an email comes back in the batch."""
+    seen = set() if seen is None else seen
+    for member in members:
+        if member.email in seen:
+            raise ValidationError("Member", None, f"emails repeat in the batch: {[member.email]}")
+        seen.add(member.email)
+        yield member
 
 
 class MemberService:
     def __init__(self, context: Context) -> None:
         self._context = context
 
-    def _checked(self, member: Member) -> Member:
-        validate_custom(self._context.member_fields, member.custom, member.id)
-        return member
-
     def add(self, **fields: Any) -> Member:
         """Add a member; ``email`` is required and unique (case and blanks ignored)."""
-        member = self._checked(Member(**fields))
-        with self._context.unit_of_work() as uow:
-            uow.tx.insert(member)
-            uow.emit(MemberAdded(at=self._context.now(), member_id=member.id))
-        return member
+        return self.add_many([Member(**fields)])[0]
 
     def add_many(self, members: Iterable[Member]) -> list[Member]:
-        """Add many members in one transaction and batched writes; all or nothing."""
-        batch = [self._checked(m) for m in members]
-        repeated = [e for e, n in Counter(m.email for m in batch).items() if n > 1]
-        if repeated:
-            raise ValidationError("Member", None, f"emails repeat in the batch: {repeated[:5]}")
-        now = self._context.now()
+        """Add many members in one transaction and batched writes; all or nothing.
+
+        ``members`` may be any iterable; they are written in chunks as it is read.
+        """
         with self._context.unit_of_work() as uow:
-            uow.tx.insert_many(batch)
-            for member in batch:
-                uow.emit(MemberAdded(at=now, member_id=member.id))
-        return batch
+            return apply_all(uow, add_member, _once_each(members), kind="Member", single=True)
+
+    def save_many(
+        self, new: Iterable[Member], changed: Iterable[Member], *, dry_run: bool = False
+    ) -> None:
+        """Insert ``new`` members and replace ``changed`` ones (matched by id) at once.
+
+        Every member is validated (custom fields too); an email taken by another member
+        raises DuplicateError and nothing is written.  With ``dry_run`` the writes are
+        made and rolled back.
+        """
+        seen: set[str] = set()
+        with unit_of_work(self._context, dry_run=dry_run) as uow:
+            replacing = _once_each(changed, seen)
+            apply_all(uow, replace_member, replacing, kind="Member", single=True, keep=False)
+            adding = _once_each(new, seen)
+            apply_all(uow, add_member, adding, kind="Member", single=True, keep=False)
 
     def get(self, member_id: str) -> Member:
         with self._context.unit_of_work() as uow:
@@ -61,11 +104,9 @@ class MemberService:
 
     def update(self, member_id: str, **changes: Any) -> Member:
         """Change fields of a member (validated as on creation)."""
-        with self._context.unit_of_work() as uow:
-            member = self._checked(evolve(uow.require(Member, member_id), **changes))
-            uow.tx.update(member)
-            uow.emit(MemberUpdated(at=self._context.now(), member_id=member_id))
-        return member
+        return run_one(
+            self._context, change_member, ChangeMember(member_id=member_id, changes=changes)
+        )
 
     def affiliate(
         self,
@@ -80,8 +121,8 @@ class MemberService:
 
         A new primary affiliation ends the previous open primary one the day before.
         """
-        start = start or self._context.today()
         with self._context.unit_of_work() as uow:
+            start = start or uow.now.astimezone(self._context.zone).date()
             member = uow.require(Member, member_id)
             uow.require(Organization, organization_id)
             kept: list[Affiliation] = []
@@ -94,14 +135,31 @@ class MemberService:
             )
             member = evolve(member, affiliations=(*kept, new))
             uow.tx.update(member)
-            uow.emit(MemberUpdated(at=self._context.now(), member_id=member_id))
+            uow.emit(MemberUpdated(at=uow.now, member_id=member_id))
         return member
 
-    def organizations_of(self, member: Member, uow: UnitOfWork, on: date) -> list[Organization]:
-        """The organizations a member is affiliated with on a day."""
-        ids = [a.organization_id for a in member.affiliations if a.active_on(on)]
-        found = [uow.tx.get(Organization, i) for i in ids]
-        return [o for o in found if o is not None]
+
+def add_organization(uow: UnitOfWork, organization: Organization) -> Organization:
+    """Handler: add an organization (its parent checked by the caller)."""
+    uow.stage(organization)
+    uow.emit(OrganizationAdded(at=uow.now, organization_id=organization.id))
+    return organization
+
+
+def replace_organization(uow: UnitOfWork, organization: Organization) -> Organization:
+    """Handler: replace the stored organization with the same id (NotFoundError if none)."""
+    uow.require(Organization, organization.id)
+    uow.tx.update(organization)
+    uow.emit(OrganizationUpdated(at=uow.now, organization_id=organization.id))
+    return organization
+
+
+def _check_parents(uow: UnitOfWork, organizations: Sequence[Organization]) -> None:
+    """Every parent is in the batch or already stored."""
+    in_batch = {o.id for o in organizations}
+    parents = {o.parent_id for o in organizations if o.parent_id is not None}
+    for parent_id in sorted(parents - in_batch):
+        uow.require(Organization, parent_id)
 
 
 class OrganizationService:
@@ -109,59 +167,39 @@ class OrganizationService:
         self._context = context
 
     def add(self, **fields: Any) -> Organization:
-        organization = Organization(**fields)
-        with self._context.unit_of_work() as uow:
-            if organization.parent_id is not None:
-                uow.require(Organization, organization.parent_id)
-            uow.tx.insert(organization)
-            uow.emit(OrganizationAdded(at=self._context.now(), organization_id=organization.id))
-        return organization
+        return self.add_many([Organization(**fields)])[0]
 
-    def add_many(self, organizations: Sequence[Organization]) -> list[Organization]:
+    def add_many(self, organizations: Iterable[Organization]) -> list[Organization]:
         """Add many organizations at once; parents may be in the same batch."""
         batch = list(organizations)
-        in_batch = {o.id for o in batch}
-        now = self._context.now()
-        with self._context.unit_of_work() as uow:
-            for org in batch:
-                if org.parent_id is not None and org.parent_id not in in_batch:
-                    uow.require(Organization, org.parent_id)
-            uow.tx.insert_many(batch)
-            for org in batch:
-                uow.emit(OrganizationAdded(at=now, organization_id=org.id))
+        self.save_many(batch)
         return batch
 
     def get(self, organization_id: str) -> Organization:
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             return uow.require(Organization, organization_id)
 
     def update(self, organization_id: str, **changes: Any) -> Organization:
         with self._context.unit_of_work() as uow:
             organization = evolve(uow.require(Organization, organization_id), **changes)
-            if organization.parent_id is not None:
-                uow.require(Organization, organization.parent_id)
-            uow.tx.update(organization)
-        return organization
+            _check_parents(uow, [organization])
+            return replace_organization(uow, organization)
 
     def save_many(
-        self, new: Sequence[Organization] = (), changed: Sequence[Organization] = ()
+        self, new: Iterable[Organization] = (), changed: Iterable[Organization] = ()
     ) -> None:
         """Insert ``new`` and replace ``changed`` (matched by id) in one transaction.
 
         All or nothing, for importers that both create and update; parents may be in
         either batch, others must exist.
         """
-        in_batch = {o.id for o in (*new, *changed)}
-        parents = {o.parent_id for o in (*new, *changed) if o.parent_id is not None}
-        now = self._context.now()
+        new, changed = list(new), list(changed)
         with self._context.unit_of_work() as uow:
-            for parent_id in sorted(parents - in_batch):
-                uow.require(Organization, parent_id)
-            uow.tx.insert_many(new)
-            for organization in changed:
-                uow.tx.update(organization)
-            for org in new:
-                uow.emit(OrganizationAdded(at=now, organization_id=org.id))
+            _check_parents(uow, [*new, *changed])
+            apply_all(uow, add_organization, new, kind="Organization", single=True, keep=False)
+            apply_all(
+                uow, replace_organization, changed, kind="Organization", single=True, keep=False
+            )
 
     def find(self, where: Where | None = None, *, limit: int | None = None) -> list[Organization]:
         with self._context.reading() as tx:

@@ -9,7 +9,8 @@ from attrs import evolve
 from cpnetwork.events import ProgramCreated, ProgramUpdated
 from cpnetwork.model import Organization, Program
 from cpnetwork.services import seats
-from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.services.context import Context
+from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Where
 
 
@@ -28,7 +29,7 @@ class ProgramService:
         with self._context.unit_of_work() as uow:
             self._check_links(uow, program)
             uow.tx.insert(program)
-            uow.emit(ProgramCreated(at=self._context.now(), program_id=program.id))
+            uow.emit(ProgramCreated(at=uow.now, program_id=program.id))
         return program
 
     def get(self, program_id: str) -> Program:
@@ -46,6 +47,6 @@ class ProgramService:
             program = evolve(uow.require(Program, program_id), **changes)
             self._check_links(uow, program)
             uow.tx.update(program)
-            uow.emit(ProgramUpdated(at=self._context.now(), program_id=program_id))
+            uow.emit(ProgramUpdated(at=uow.now, program_id=program_id))
             seats.fill_freed_seats(uow, program, actor=actor)
         return program

@@ -1,15 +1,19 @@
-"""Seats, quotas, waitlist offers, and the one function that moves an enrollment.
+"""The seat ledger of a program, and the one function that moves an enrollment.
 
 Every capacity decision is taken with the program locked (``Transaction.lock``), so
-concurrent writers never both take the last seat.
+concurrent writers never both take the last seat.  Once locked, a program's seats are
+counted once per unit of work, with one grouped count in the store, into a
+:class:`SeatLedger`; every handler that gives or frees a seat in that unit of work
+asks and updates the same ledger, so capacity and quotas are written once, here.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from attrs import evolve
+from attrs import define, evolve, field
 
 from cpnetwork.errors import CapacityFullError, PluginError, QuotaReachedError
 from cpnetwork.events import EnrollmentChanged
@@ -23,76 +27,125 @@ from cpnetwork.model import (
     QuotaScope,
     Transition,
 )
-from cpnetwork.services.context import UnitOfWork
+from cpnetwork.services.unit_of_work import UnitOfWork
 
-_QUOTA_FIELD = {
+#: The enrollment field each quota scope counts.
+QUOTA_FIELD = {
     QuotaScope.ORGANIZATION: "organization_id",
     QuotaScope.COUNTY: "county",
     QuotaScope.REGION: "region",
     QuotaScope.ROLE: "role",
 }
 
-_SEATS = sorted(SEAT_STATUSES)
+SEATS = sorted(SEAT_STATUSES)
 
 
-def seats_taken(uow: UnitOfWork, program_id: str) -> int:
-    counts = uow.tx.count(Enrollment, {"program_id": program_id, "status": _SEATS})
-    return counts.get((), 0)
-
-
-def seats_left(uow: UnitOfWork, program: Program) -> int | None:
-    """Free seats, or None when the program has no capacity limit."""
-    if program.policy.capacity is None:
-        return None
-    return max(program.policy.capacity - seats_taken(uow, program.id), 0)
-
-
-def check_capacity(uow: UnitOfWork, program: Program) -> None:
-    if seats_left(uow, program) == 0:
-        raise CapacityFullError(
-            "Program", program.id, f"all {program.policy.capacity} seats are taken"
-        )
-
-
-def _quota_applies(quota: Quota, key: str | None) -> bool:
+def _applies(quota: Quota, key: str | None) -> bool:
     return key is not None and (quota.value is None or quota.value == key)
 
 
-def quota_problem(uow: UnitOfWork, program: Program, candidate: Enrollment) -> str | None:
-    """Why giving ``candidate`` a seat would break a quota, or None."""
-    for quota in program.policy.quotas:
-        field_name = _QUOTA_FIELD[quota.scope]
-        key = getattr(candidate, field_name)
-        if not _quota_applies(quota, key):
-            continue
-        where = {
-            "program_id": program.id,
-            "status": _SEATS,
-            field_name: key,
-            "id__ne": candidate.id,
-        }
-        taken = uow.tx.count(Enrollment, where).get((), 0)
-        if taken >= quota.limit:
-            return f"the {quota.scope.value} quota of {quota.limit} for {key!r} is filled"
-    return None
+@define
+class SeatLedger:
+    """Seats held in one locked program: in all, and by each field a quota counts."""
+
+    program: Program
+    taken: int
+    held: dict[str, Counter[Any]]
+    _queue: int | None = field(default=None)
+
+    @classmethod
+    def load(cls, uow: UnitOfWork, program: Program) -> SeatLedger:
+        """Count the seats held now: one grouped count in the store."""
+        fields = sorted({QUOTA_FIELD[quota.scope] for quota in program.policy.quotas})
+        counts = uow.tx.count(
+            Enrollment, {"program_id": program.id, "status": SEATS}, group_by=fields
+        )
+        held: dict[str, Counter[Any]] = {name: Counter() for name in fields}
+        for key, n in counts.items():
+            for name, value in zip(fields, key, strict=True):
+                held[name][value] += n
+        return cls(program, sum(counts.values()), held)
+
+    @property
+    def capacity(self) -> int | None:
+        return self.program.policy.capacity
+
+    def seats_left(self) -> int | None:
+        """Free seats, or None when the program has no capacity limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.taken, 0)
+
+    def full(self) -> bool:
+        return self.seats_left() == 0
+
+    def quota_problem(self, candidate: Enrollment) -> str | None:
+        """Why giving ``candidate`` a seat would break a quota, or None."""
+        for quota in self.program.policy.quotas:
+            name = QUOTA_FIELD[quota.scope]
+            key = getattr(candidate, name)
+            if _applies(quota, key) and self.held[name][key] >= quota.limit:
+                return f"the {quota.scope.value} quota of {quota.limit} for {key!r} is filled"
+        return None
+
+    def check(self, candidate: Enrollment, *, row: str = "") -> None:
+        """CapacityFullError or QuotaReachedError unless ``candidate`` may take a seat."""
+        problem = self.quota_problem(candidate)
+        if problem:
+            raise QuotaReachedError("Program", self.program.id, problem + row)
+        if self.full():
+            raise CapacityFullError(
+                "Program", self.program.id, f"all {self.capacity} seats are taken{row}"
+            )
+
+    def take(self, enrollment: Enrollment) -> None:
+        self._count(enrollment, 1)
+
+    def release(self, enrollment: Enrollment) -> None:
+        self._count(enrollment, -1)
+
+    def _count(self, enrollment: Enrollment, step: int) -> None:
+        self.taken += step
+        for name, counter in self.held.items():
+            key = getattr(enrollment, name)
+            if key is not None:
+                counter[key] += step
+
+    def next_in_line(self, uow: UnitOfWork) -> int:
+        """The next waitlist queue number: how many joined the line before, plus one."""
+        if self._queue is None:
+            where = {"program_id": self.program.id, "to_status": EnrollmentStatus.WAITLISTED}
+            self._queue = uow.tx.count(Transition, where).get((), 0)
+        self._queue += 1
+        return self._queue
 
 
-def check_quotas(uow: UnitOfWork, program: Program, candidate: Enrollment) -> None:
-    problem = quota_problem(uow, program, candidate)
-    if problem:
-        raise QuotaReachedError("Program", program.id, problem)
+def open_program(uow: UnitOfWork, program_id: str) -> Program:
+    """Lock the program (once per unit of work) and expire its stale offers."""
+    program = uow.programs.get(program_id)
+    if program is None:
+        uow.tx.lock(Program, program_id)
+        program = uow.require(Program, program_id)
+        uow.programs[program_id] = program
+        expire_offers(uow, program)
+    return program
 
 
-def join_waitlist(uow: UnitOfWork, program_id: str) -> dict[str, Any]:
+def ledger(uow: UnitOfWork, program: Program) -> SeatLedger:
+    """The program's ledger in this unit of work; the program must be open."""
+    found = uow.ledgers.get(program.id)
+    if found is None:
+        found = uow.ledgers[program.id] = SeatLedger.load(uow, program)
+    return found
+
+
+def join_waitlist(uow: UnitOfWork, program: Program) -> dict[str, Any]:
     """Fields placing an enrollment at the end of the program's waitlist line.
 
     Numbered by how many joined before (the program is locked), so arrival order
     survives equal timestamps and concurrent writers.
     """
-    joined = uow.tx.count(
-        Transition, {"program_id": program_id, "to_status": EnrollmentStatus.WAITLISTED}
-    ).get((), 0)
-    return {"waitlisted_at": uow.now, "queue_number": joined + 1}
+    return {"waitlisted_at": uow.now, "queue_number": ledger(uow, program).next_in_line(uow)}
 
 
 def transition(
@@ -105,7 +158,10 @@ def transition(
     new: bool = False,
     **changes: Any,
 ) -> Enrollment:
-    """Move (or, with ``new``, create) an enrollment, recording history and an event."""
+    """Move (or, with ``new``, create) an enrollment, recording history and an event.
+
+    The program's ledger, when loaded in this unit of work, follows the seat.
+    """
     now = uow.now
     before = None if new else enrollment.status
     if before is EnrollmentStatus.OFFERED and to is not EnrollmentStatus.OFFERED:
@@ -113,8 +169,13 @@ def transition(
     moved = evolve(enrollment, status=to, updated_at=now, **changes)
     if new:
         uow.tx.insert(moved)
+        sequence = 1
     else:
         uow.tx.update(moved)
+        sequence = uow.tx.count(Transition, {"enrollment_id": moved.id}).get((), 0) + 1
+    held_before = not new and enrollment.holds_seat
+    if held_before != moved.holds_seat and (book := uow.ledgers.get(moved.program_id)):
+        (book.take if moved.holds_seat else book.release)(moved)
     uow.tx.insert(
         Transition(
             enrollment_id=moved.id,
@@ -122,7 +183,7 @@ def transition(
             member_id=moved.member_id,
             from_status=before,
             to_status=to,
-            sequence=uow.tx.count(Transition, {"enrollment_id": moved.id}).get((), 0) + 1,
+            sequence=sequence,
             at=now,
             actor=actor,
             reason=reason,
@@ -172,12 +233,14 @@ def _check_order(plugin: str, given: Sequence[Enrollment], ordered: Any) -> None
 
 def fill_freed_seats(uow: UnitOfWork, program: Program, *, actor: str) -> list[Enrollment]:
     """Offer each free seat to the next waitlisted member whose quota allows it."""
-    free = seats_left(uow, program)
+    book = ledger(uow, program)
     moved: list[Enrollment] = []
+    if book.full():
+        return moved
     for candidate in ordered_waitlist(uow, program):
-        if free is not None and free <= 0:
+        if book.full():
             break
-        if quota_problem(uow, program, candidate):
+        if book.quota_problem(candidate):
             continue
         window = program.policy.offer_window
         if window is None:
@@ -199,20 +262,17 @@ def fill_freed_seats(uow: UnitOfWork, program: Program, *, actor: str) -> list[E
                     offer_expires_at=expires,
                 )
             )
-        if free is not None:
-            free -= 1
     return moved
 
 
 def expire_offers(uow: UnitOfWork, program: Program) -> list[Enrollment]:
     """Expire offers past their time and pass the seats on; returns the expired ones."""
-    now = uow.now
     stale = uow.tx.find(
         Enrollment,
         {
             "program_id": program.id,
             "status": EnrollmentStatus.OFFERED,
-            "offer_expires_at__le": now,
+            "offer_expires_at__le": uow.now,
         },
         order_by=("offer_expires_at",),
     )

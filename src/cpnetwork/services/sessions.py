@@ -39,7 +39,8 @@ from cpnetwork.errors import ConflictError, NotFoundError, ValidationError
 from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled
 from cpnetwork.model import Program, Session, SessionSeries, new_id
 from cpnetwork.model import _validators as v
-from cpnetwork.services.context import Context, UnitOfWork
+from cpnetwork.services.context import Context
+from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Transaction
 
 R = TypeVar("R")
@@ -279,9 +280,7 @@ class SessionService:
 
     # -- helpers: one session ------------------------------------------------------
     def _emit(self, uow: UnitOfWork, event: SessionEvent, session: Session) -> None:
-        uow.emit(
-            event(at=self._context.now(), session_id=session.id, program_id=session.program_id)
-        )
+        uow.emit(event(at=uow.now, session_id=session.id, program_id=session.program_id))
 
     def _timing(
         self, session: Session, changes: Mapping[str, Any]

@@ -17,7 +17,7 @@ records.  :meth:`SessionSyncService.sync` then, in one unit of work,
   program, and fields the schedule does not set (capacity, facilitators, resources...).
 
 Every plan is checked; the problems of all of them are raised together as a
-:class:`~cpnetwork.services.batch.BatchError` and nothing is written.
+:class:`~cpnetwork.errors.BatchError` and nothing is written.
 """
 
 from __future__ import annotations
@@ -29,12 +29,18 @@ from typing import Any
 from attrs import evolve, field, frozen
 
 from cpnetwork import recurrence
-from cpnetwork.errors import ConflictError, CpnetworkError, StorageError, ValidationError
+from cpnetwork.errors import (
+    BatchError,
+    ConflictError,
+    CpnetworkError,
+    StorageError,
+    ValidationError,
+)
 from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled
 from cpnetwork.model import Program, Session, SessionSeries
-from cpnetwork.services import batch
-from cpnetwork.services.context import UnitOfWork
+from cpnetwork.services.handling import unit_of_work
 from cpnetwork.services.sessions import SessionService
+from cpnetwork.services.unit_of_work import UnitOfWork
 
 #: Fields a plan may set on a series (the rest are the store's or the user's).
 SERIES_FIELDS = frozenset(
@@ -165,7 +171,7 @@ class SessionSyncService(SessionService):
         counted and rolled back.
         """
         tally = _Tally()
-        with batch.unit_of_work(self._context, dry_run=dry_run) as uow:
+        with unit_of_work(self._context, dry_run=dry_run) as uow:
             uow.tx.lock(Program, program_id)
             program = uow.require(Program, program_id)
             bound = self._year_end(program)
@@ -185,7 +191,7 @@ class SessionSyncService(SessionService):
                 except CpnetworkError as exc:
                     problems.append((ref, exc))
             if problems:
-                raise batch.BatchError("Session", problems)
+                raise BatchError("Session", problems)
         return tally.result()
 
     # -- one-off sessions ----------------------------------------------------------

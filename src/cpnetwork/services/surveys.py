@@ -198,7 +198,7 @@ class SurveyService:
             response = SurveyResponse(
                 survey_id=survey.id,
                 member_id=respondent,
-                submitted_at=self._context.now(),
+                submitted_at=uow.now,
                 answers=kept,
             )
             uow.tx.insert(response)

@@ -22,6 +22,7 @@ from cpnetwork import (
 )
 from cpnetwork.events import EnrollmentChanged, Event
 from cpnetwork.model import (
+    ALLOWED_FROM,
     SEAT_STATUSES,
     Attendance,
     AttendanceStatus,
@@ -37,7 +38,6 @@ from cpnetwork.model import (
     Session,
     SessionKind,
 )
-from cpnetwork.services.enrollment import ALLOWED_FROM
 from cpnetwork.testing import snapshot
 from cpnetwork.testing.pytest_plugin import FrozenClock
 

@@ -1,0 +1,131 @@
+"""The unit of work: one transaction, one clock reading, and the events raised inside it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from cpnetwork.errors import NotFoundError, ValidationError
+from cpnetwork.events import Event, RecordChanged
+from cpnetwork.model import Program, Session
+from cpnetwork.storage import Transaction
+
+if TYPE_CHECKING:
+    from cpnetwork.services.context import Context
+    from cpnetwork.services.seats import SeatLedger
+
+R = TypeVar("R")
+
+#: Staged inserts written together: big enough for the bulk path, small enough to stay flat.
+STAGED_ROWS = 20_000
+
+
+class UnitOfWork:
+    """One transaction plus the domain events raised inside it.
+
+    Events go to ``record_event`` implementations inside the transaction (an outbox
+    commits or rolls back with the change) and to observers only after commit; when
+    nothing observes them they are not kept, so a million-row import stays flat.
+
+    Handlers may :meth:`stage` new records instead of inserting them one by one: staged
+    records are written in chunks through ``insert_many`` (the store's bulk path), and
+    always before the transaction is used again, so a handler reads what it staged.
+    ``record_event`` sees an event about a staged record once the record is written.
+    """
+
+    def __init__(self, context: Context, tx: Transaction) -> None:
+        self.context = context
+        self._tx = tx
+        self.events: list[Event] = []
+        self._keep_events = context.observed()
+        self._recorded = bool(context.plugins.manager.hook.record_event.get_hookimpls())
+        self._now: datetime | None = None
+        self._staged: list[Any] = []
+        #: Events about staged records, recorded once their records are written.
+        self._deferred: list[Event] = []
+        #: Programs locked in this unit of work, by id, and their seat ledgers.
+        self.programs: dict[str, Program] = {}
+        self.ledgers: dict[str, SeatLedger] = {}
+
+    @property
+    def tx(self) -> Transaction:
+        """The transaction, with every staged record written first."""
+        if self._staged:
+            self.flush()
+        return self._tx
+
+    @property
+    def now(self) -> datetime:
+        """One instant for the whole change, so its records agree on when it happened.
+
+        Read on first use, which in enrollment changes is after the program is locked:
+        times then follow the order in which writers got the lock.
+        """
+        if self._now is None:
+            self._now = self.context.now()
+        return self._now
+
+    def stage(self, record: Any) -> None:
+        """Insert ``record`` with the next chunk of staged records."""
+        self._staged.append(record)
+        if len(self._staged) >= STAGED_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the staged records now."""
+        if self._staged:
+            staged, self._staged = self._staged, []
+            self._tx.insert_many(staged)
+        deferred, self._deferred = self._deferred, []
+        for event in deferred:
+            self._record(event)
+
+    def emit(self, event: Event) -> None:
+        if self._keep_events:
+            self.events.append(event)
+        if not self._recorded:
+            return
+        if self._staged:
+            self._deferred.append(event)
+        else:
+            self._record(event)
+
+    def _record(self, event: Event) -> None:
+        self.context.plugins.call_all(
+            "record_event", event=event, transaction=self._tx, network=self.context.network
+        )
+
+    def record_changed(self, record: Any, *, created: bool) -> None:
+        """Emit :class:`RecordChanged` for a record without an event of its own."""
+        self.emit(
+            RecordChanged(
+                at=self.now, kind=type(record).__name__, record_id=record.id, created=created
+            )
+        )
+
+    def require(self, cls: type[R], record_id: str) -> R:
+        record = self.tx.get(cls, record_id)
+        if record is None:
+            raise NotFoundError(cls.__name__, record_id)
+        return record
+
+    def program_for(
+        self, kind: str, program_id: str | None, session_id: str | None
+    ) -> Program | None:
+        """The program a record attached to a program and/or session belongs to.
+
+        A session's record belongs to the session's program; naming another program
+        is a ValidationError against ``kind``.
+        """
+        if session_id is not None:
+            session = self.require(Session, session_id)
+            if program_id is not None and program_id != session.program_id:
+                raise ValidationError(
+                    kind,
+                    None,
+                    f"session {session_id!r} belongs to program {session.program_id!r}, "
+                    f"not {program_id!r}",
+                    field="program_id",
+                )
+            program_id = session.program_id
+        return None if program_id is None else self.require(Program, program_id)
