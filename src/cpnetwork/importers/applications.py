@@ -16,7 +16,7 @@ in the program is left as they are and counted unchanged (so a form exported aga
 new rows at the end imports only the new ones); a note says when the answers differ.
 
 Everything (new members and enrollments) is written in one transaction through
-:meth:`~cpnetwork.services.enrollment_bulk.BulkEnrollmentService.apply_many`: each row
+:meth:`~cpnetwork.services.enrollment.EnrollmentService.apply_many`: each row
 gets the checks ``apply`` makes, every problem is reported by row, and nothing is written
 unless every row passes.  A dry run makes the same writes and rolls them back.
 """

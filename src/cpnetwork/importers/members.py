@@ -9,7 +9,7 @@ code or name when a jurisdiction plugin knows the counties.  Columns are chosen 
 spellings; see :mod:`cpnetwork.importers._forms`.
 
 Every row is checked first.  The new and the changed members are then written in one
-transaction (:class:`~cpnetwork.services.members_bulk.MemberBulkService`), all or none.
+transaction (:meth:`~cpnetwork.services.people.MemberService.save_many`), all or none.
 """
 
 from __future__ import annotations
