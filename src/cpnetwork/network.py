@@ -23,7 +23,7 @@ from cpnetwork.services.enrollment import EnrollmentService
 from cpnetwork.services.history import HistoryService
 from cpnetwork.services.people import MemberService, OrganizationService
 from cpnetwork.services.programs import ProgramService
-from cpnetwork.services.sessions_bulk import SessionSyncService
+from cpnetwork.services.sessions import SessionService
 from cpnetwork.services.surveys import SurveyService
 from cpnetwork.storage import RecordKind, Storage
 
@@ -49,7 +49,7 @@ class Network:
         self.organizations = OrganizationService(context)
         self.programs = ProgramService(context)
         self.enrollment = EnrollmentService(context)
-        self.sessions = SessionSyncService(context)
+        self.sessions = SessionService(context)
         self.attendance = AttendanceService(context)
         self.teams = TeamService(context)
         self.resources = ResourceService(context)

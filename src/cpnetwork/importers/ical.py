@@ -40,8 +40,8 @@ start (RECURRENCE-ID), so its session, and the attendance taken at it, stays.  A
 deleted from the calendar is not noticed: cancel its sessions in cpnetwork.  The calendar
 is taken to be where the schedule is edited: a series split in cpnetwork ("this and
 following") is not merged back, and the calendar's times and titles win.  Everything
-is written in one transaction (:class:`~cpnetwork.services.sessions_bulk.
-SessionSyncService`); a dry run makes the same changes and rolls them back.
+is written in one transaction (:meth:`~cpnetwork.services.sessions.SessionService.
+sync`); a dry run makes the same changes and rolls them back.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ from cpnetwork.importers._common import (
 )
 from cpnetwork.importers.base import Importer, ImportFileError, ImportReport, RowError
 from cpnetwork.model import Modality, Program, SessionKind
-from cpnetwork.services.sessions_bulk import (
+from cpnetwork.services.sessions_sync import (
     OccurrenceChange,
     PlannedSeries,
     PlannedSession,

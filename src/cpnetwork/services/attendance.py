@@ -24,7 +24,8 @@ from cpnetwork.model import (
 )
 from cpnetwork.model import _validators as v
 from cpnetwork.services.context import Context
-from cpnetwork.services.unit_of_work import UnitOfWork
+from cpnetwork.services.handling import run_one
+from cpnetwork.services.unit_of_work import UnitOfWork, chunked, missing_ids
 from cpnetwork.storage import Transaction
 
 MANUAL = AttendanceSource.MANUAL
@@ -70,31 +71,6 @@ RowLike = AttendanceRow | Sequence[Any]
 _ROW_FIELDS = ("session_id", "member_id", "status", "minutes", "source")
 
 
-#: Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's limits on parameters.
-ID_CHUNK = 5000
-
-
-def chunked(values: Sequence[T], size: int | None = None) -> Iterator[Sequence[T]]:
-    """``values`` in slices of at most ``size`` (:data:`ID_CHUNK`), for lookups by IN list."""
-    size = size or ID_CHUNK
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def missing_ids(tx: Transaction, cls: type, ids: Iterable[str]) -> list[str]:
-    """Which of ``ids`` have no record: grouped counts by id, no records loaded.
-
-    One query per :data:`ID_CHUNK` ids, so a bulk import of any size stays within the
-    database's limit on parameters.
-    """
-    wanted = sorted(set(ids))
-    missing: list[str] = []
-    for chunk in chunked(wanted):
-        found = tx.count(cls, {"id": list(chunk)}, group_by=("id",))
-        missing += [i for i in chunk if (i,) not in found]
-    return missing
-
-
 def _session_id_of(row: Any) -> str | None:
     """The session a row names, if it names one as text (the row is checked later)."""
     if isinstance(row, AttendanceRow):
@@ -105,13 +81,14 @@ def _session_id_of(row: Any) -> str | None:
     return None
 
 
-def _sessions_named(tx: Transaction, batch: list[Any]) -> dict[str, Session]:
-    """The stored sessions the rows name, by id (chunked IN lists)."""
-    session_ids = sorted({i for i in map(_session_id_of, batch) if i is not None})
-    sessions: dict[str, Session] = {}
-    for chunk in chunked(session_ids):
-        sessions.update((s.id, s) for s in tx.find(Session, {"id": list(chunk)}))
-    return sessions
+def _sessions_named(uow: UnitOfWork, batch: list[Any]) -> dict[str, Session]:
+    """The stored sessions the rows name, by id; read once per unit of work."""
+    known: dict[str, Session] = uow.cache.setdefault(Session, {})
+    wanted = {i for i in map(_session_id_of, batch) if i is not None}
+    new = sorted(wanted - known.keys())
+    for chunk in chunked(new):
+        known.update((s.id, s) for s in uow.tx.find(Session, {"id": list(chunk)}))
+    return known
 
 
 def _row_error(number: int, row: Any, error: ValidationError) -> ValidationError:
@@ -152,10 +129,12 @@ def _entry(row: Any, sessions: dict[str, Session], now: datetime) -> Attendance 
     )
 
 
-def _unique_pairs(entries: list[Attendance | AttendanceRow]) -> dict[tuple[str, str], int]:
+def _unique_pairs(
+    entries: list[Attendance | AttendanceRow], offset: int
+) -> dict[tuple[str, str], int]:
     """Row numbers by (session, member); a pair given twice is a ValidationError."""
     seen: dict[tuple[str, str], int] = {}
-    for number, entry in enumerate(entries, start=1):
+    for number, entry in enumerate(entries, start=offset + 1):
         pair = (entry.session_id, entry.member_id)
         if seen.setdefault(pair, number) != number:
             raise ValidationError(
@@ -168,11 +147,11 @@ def _unique_pairs(entries: list[Attendance | AttendanceRow]) -> dict[tuple[str, 
 
 
 def _session_problem(
-    entries: list[Attendance | AttendanceRow], sessions: dict[str, Session]
+    entries: list[Attendance | AttendanceRow], sessions: dict[str, Session], offset: int
 ) -> CpnetworkError:
     """The first row whose session is missing or cancelled, as the error to raise."""
     number, row = next(
-        (n, e) for n, e in enumerate(entries, start=1) if isinstance(e, AttendanceRow)
+        (n, e) for n, e in enumerate(entries, start=offset + 1) if isinstance(e, AttendanceRow)
     )
     session = sessions.get(row.session_id)
     if session is None:
@@ -203,10 +182,141 @@ def _earlier_records(
     return existing
 
 
-def _open_session(session: Session) -> Session:
-    if session.cancelled:
-        raise ConflictError("Session", session.id, "is cancelled; nobody can attend it")
-    return session
+#: Rows checked and written together by :func:`record_attendance`.
+CHUNK_ROWS = 20_000
+
+
+class SeenPairs:
+    """The (session, member) pairs of earlier sheets, in fixed memory (a Bloom filter).
+
+    A long import is checked sheet by sheet; a pair repeated across sheets must still
+    be refused.  Keeping the pairs themselves would grow with the import, so this keeps
+    two bits per pair in 16 MiB, allocated only when a second sheet comes.  A pair it
+    may have seen (a rare false "maybe" among a million pairs) is confirmed against the
+    stored record: one written by this unit of work carries its clock reading.
+    """
+
+    BITS = 1 << 27
+
+    def __init__(self) -> None:
+        self._bits: bytearray | None = None
+
+    @staticmethod
+    def _positions(pair: tuple[str, str]) -> tuple[int, int]:
+        digest = hash(pair) & 0xFFFF_FFFF_FFFF_FFFF
+        return digest % SeenPairs.BITS, (digest >> 27) % SeenPairs.BITS
+
+    def add(self, pairs: Iterable[tuple[str, str]]) -> None:
+        if self._bits is None:
+            self._bits = bytearray(self.BITS // 8)
+        bits = self._bits
+        for pair in pairs:
+            for at in self._positions(pair):
+                bits[at >> 3] |= 1 << (at & 7)
+
+    def maybe(self, pair: tuple[str, str]) -> bool:
+        bits = self._bits
+        if bits is None:
+            return False
+        return all(bits[at >> 3] & (1 << (at & 7)) for at in self._positions(pair))
+
+
+@frozen(kw_only=True)
+class AttendanceSheet:
+    """A command: rows of attendance to record, numbered from ``first_row`` in errors.
+
+    ``seen`` holds the pairs of the earlier sheets of the same call.
+    """
+
+    rows: list[Any]
+    first_row: int = 1
+    seen: SeenPairs = field(factory=SeenPairs)
+
+
+def record_attendance(uow: UnitOfWork, sheet: AttendanceSheet) -> list[Attendance]:
+    """Handler: record (or correct) every row of a sheet; all rows are checked first.
+
+    One record per (session, member): a row for a pair already recorded replaces the
+    earlier record.  Lookups are batched (one query per kind and :data:`ID_CHUNK` ids,
+    not per row); new records are staged for the unit of work's bulk insert; rows that
+    correct an existing record are updated one by one, since the storage SPI has no
+    bulk update.  A pair given twice in the sheet is a ValidationError naming both
+    rows; the sessions the rows name are kept on the unit of work across sheets.
+    """
+    batch, offset = sheet.rows, sheet.first_row - 1
+    now = uow.now
+    sessions = _sessions_named(uow, batch)
+    entries: list[Attendance | AttendanceRow] = []
+    problems = False
+    for number, row in enumerate(batch, start=sheet.first_row):
+        try:
+            entry = _entry(row, sessions, now)
+        except ValidationError as exc:
+            raise _row_error(number, row, exc) from exc
+        problems = problems or isinstance(entry, AttendanceRow)
+        entries.append(entry)
+    seen = _unique_pairs(entries, offset)
+    if problems:
+        raise _session_problem(entries, sessions, offset)
+    records = [e for e in entries if isinstance(e, Attendance)]
+    del entries
+    missing = set(missing_ids(uow.tx, Member, (r.member_id for r in records)))
+    if missing:
+        number, first = next(
+            (n, r.member_id)
+            for n, r in enumerate(records, sheet.first_row)
+            if r.member_id in missing
+        )
+        extra = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise NotFoundError("Member", first, f"not found (row {number}){extra}")
+    existing = _earlier_records(uow.tx, records, seen)
+    for index, record in enumerate(records):
+        earlier = existing.get((record.session_id, record.member_id))
+        if earlier is None:
+            uow.stage(record)
+        else:
+            pair = (record.session_id, record.member_id)
+            if earlier.recorded_at == now and sheet.seen.maybe(pair):
+                raise ValidationError(
+                    "AttendanceRow",
+                    None,
+                    f"row {sheet.first_row + index} records member {record.member_id!r} "
+                    f"at session {record.session_id!r} again, as an earlier row did",
+                )
+            records[index] = evolve(
+                earlier,
+                program_id=record.program_id,
+                status=record.status,
+                minutes=record.minutes,
+                source=record.source,
+                recorded_at=now,
+            )
+            uow.tx.update(records[index])
+        record = records[index]
+        uow.emit(
+            AttendanceRecorded(
+                at=now,
+                session_id=record.session_id,
+                member_id=record.member_id,
+                status=record.status,
+            )
+        )
+    return records
+
+
+def _sheets(rows: Iterable[RowLike]) -> Iterator[AttendanceSheet]:
+    """Rows in sheets of :data:`CHUNK_ROWS`, as a stream is read."""
+    chunk: list[Any] = []
+    first = 1
+    seen = SeenPairs()
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK_ROWS:
+            yield AttendanceSheet(rows=chunk, first_row=first, seen=seen)
+            first += len(chunk)
+            chunk = []
+    if chunk:
+        yield AttendanceSheet(rows=chunk, first_row=first, seen=seen)
 
 
 class AttendanceService:
@@ -227,108 +337,33 @@ class AttendanceService:
         The member need not be enrolled: drop-ins at open sessions count too.  A
         cancelled session takes no attendance (ConflictError).
         """
-        with self._context.unit_of_work() as uow:
-            session = _open_session(uow.require(Session, session_id))
-            uow.require(Member, member_id)
-            existing = uow.tx.find_one(
-                Attendance, {"session_id": session_id, "member_id": member_id}
-            )
-            fields: dict[str, Any] = {
-                "session_id": session_id,
-                "member_id": member_id,
-                "program_id": session.program_id,
-                "status": status,
-                "minutes": minutes,
-                "source": source,
-                "recorded_at": uow.now,
-            }
-            if existing is None:
-                attendance = Attendance(**fields)
-                uow.tx.insert(attendance)
-            else:
-                attendance = evolve(existing, **fields)
-                uow.tx.update(attendance)
-            self._emit(uow, attendance)
-        return attendance
+        row = AttendanceRow(
+            session_id=session_id,
+            member_id=member_id,
+            status=status,
+            minutes=minutes,
+            source=source,
+        )
+        return run_one(self._context, record_attendance, AttendanceSheet(rows=[row]))[0]
 
-    def record_many(self, rows: Iterable[RowLike]) -> list[Attendance]:
+    def record_many(self, rows: Iterable[RowLike], *, keep: bool = True) -> list[Attendance]:
         """Record many rows at once (e.g. a sign-in sheet or a video-meeting report).
 
-        All or nothing: every row is checked (its session exists and is not
-        cancelled, its member exists, no pair repeats) before anything is written.
-        Lookups are batched (one query per kind and :data:`ID_CHUNK` ids, not per
-        row); new records go in with one ``insert_many`` (batched statements, COPY on
-        PostgreSQL); rows that correct an existing record are updated one by one,
-        since the storage SPI has no bulk update.  Returns the records in row order.
+        All or nothing, in one unit of work.  ``rows`` may be any iterable (a
+        generator of a million rows): it is read in sheets of :data:`CHUNK_ROWS`, each
+        checked whole (its sessions exist and are not cancelled, its members exist, no
+        pair repeats) and written with the store's bulk insert.  Returns the records in
+        row order; with ``keep=False`` returns nothing, so memory stays flat.
         """
-        batch = rows if isinstance(rows, list) else list(rows)
-        if not batch:
-            return []
         with self._context.unit_of_work() as uow:
-            now = uow.now
-            sessions = _sessions_named(uow.tx, batch)
-            entries: list[Attendance | AttendanceRow] = []
-            problems = False
-            for number, row in enumerate(batch, start=1):
-                try:
-                    entry = _entry(row, sessions, now)
-                except ValidationError as exc:
-                    raise _row_error(number, row, exc) from exc
-                problems = problems or isinstance(entry, AttendanceRow)
-                entries.append(entry)
-            del batch
-            seen = _unique_pairs(entries)
-            if problems:
-                raise _session_problem(entries, sessions)
-            records = [e for e in entries if isinstance(e, Attendance)]
-            del entries
-            missing = set(missing_ids(uow.tx, Member, (r.member_id for r in records)))
-            if missing:
-                number, first = next(
-                    (n, r.member_id) for n, r in enumerate(records, 1) if r.member_id in missing
-                )
-                extra = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-                raise NotFoundError("Member", first, f"not found (row {number}){extra}")
-            existing = _earlier_records(uow.tx, records, seen)
-            del seen
-            if existing:
-                for index, record in enumerate(records):
-                    earlier = existing.get((record.session_id, record.member_id))
-                    if earlier is not None:
-                        records[index] = evolve(
-                            earlier,
-                            program_id=record.program_id,
-                            status=record.status,
-                            minutes=record.minutes,
-                            source=record.source,
-                            recorded_at=now,
-                        )
-                        uow.tx.update(records[index])
-                corrected = {e.id for e in existing.values()}
-                uow.tx.insert_many(r for r in records if r.id not in corrected)
-            else:
-                uow.tx.insert_many(records)
-            emit = uow.emit
-            for record in records:
-                emit(
-                    AttendanceRecorded(
-                        at=now,
-                        session_id=record.session_id,
-                        member_id=record.member_id,
-                        status=record.status,
-                    )
-                )
-        return records
-
-    def _emit(self, uow: UnitOfWork, attendance: Attendance) -> None:
-        uow.emit(
-            AttendanceRecorded(
-                at=attendance.recorded_at,
-                session_id=attendance.session_id,
-                member_id=attendance.member_id,
-                status=attendance.status,
-            )
-        )
+            records: list[Attendance] = []
+            for sheet in _sheets(rows):
+                recorded = record_attendance(uow, sheet)
+                if len(sheet.rows) == CHUNK_ROWS:  # more may come
+                    sheet.seen.add((r.session_id, r.member_id) for r in recorded)
+                if keep:
+                    records += recorded
+            return records
 
     def get(self, session_id: str, member_id: str) -> Attendance | None:
         """The member's record at the session, or None if none was taken."""

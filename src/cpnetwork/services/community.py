@@ -29,18 +29,6 @@ from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Transaction
 
 
-def _require_all(tx: Transaction, cls: type, ids: Iterable[str]) -> None:
-    """NotFoundError naming the first missing id; one grouped count, no records loaded."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return
-    found = tx.count(cls, {"id": wanted}, group_by=("id",))
-    missing = [i for i in wanted if (i,) not in found]
-    if missing:
-        extra = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise NotFoundError(cls.__name__, missing[0], f"not found{extra}")
-
-
 def _evolve_team(team: Team, **changes: Any) -> Team:
     # The attrs mypy plugin types a ``converter=frozenset`` field as a generic
     # Iterable it cannot solve, so changes pass through untyped; Team validates them.
@@ -81,7 +69,7 @@ class TeamService:
         with self._context.unit_of_work() as uow:
             if program_id is not None:
                 uow.require(Program, program_id)
-            _require_all(uow.tx, Member, team.member_ids)
+            uow.require_all(Member, team.member_ids)
             uow.tx.insert(team)
             uow.record_changed(team, created=True)
         return team
@@ -98,7 +86,7 @@ class TeamService:
         wanted = frozenset(member_ids)
 
         def add(uow: UnitOfWork, team: Team) -> Team:
-            _require_all(uow.tx, Member, wanted - team.member_ids)
+            uow.require_all(Member, wanted - team.member_ids)
             return _evolve_team(team, member_ids=team.member_ids | wanted)
 
         return self._change(team_id, add)

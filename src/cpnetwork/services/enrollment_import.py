@@ -47,9 +47,8 @@ from cpnetwork.model import (
 )
 from cpnetwork.model import _validators as v
 from cpnetwork.services import seats
-from cpnetwork.services.attendance import chunked, missing_ids
 from cpnetwork.services.context import Context
-from cpnetwork.services.unit_of_work import UnitOfWork
+from cpnetwork.services.unit_of_work import UnitOfWork, chunked, missing_ids
 from cpnetwork.storage import Transaction
 
 REASON = "imported"

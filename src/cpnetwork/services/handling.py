@@ -73,18 +73,20 @@ def apply_all(
     kind: str,
     keep: bool = True,
     single: bool = False,
+    ref: Callable[[C], int] | None = None,
 ) -> list[R]:
     """Apply ``handle`` to every command inside ``uow``.
 
     ``commands`` may be any iterable (a generator of a million rows): it is consumed
     once, as the work goes.  The problems of all commands are raised together as a
     :class:`~cpnetwork.errors.BatchError` naming ``kind``; with ``single`` the first
-    problem is raised as it is.  With ``keep=False`` results are not collected, so
-    memory stays flat.
+    problem is raised as it is.  Problems are referred to by position, counted from 1,
+    or by ``ref(command)``.  With ``keep=False`` results are not collected, so memory
+    stays flat.
     """
     results: list[R] = []
     problems: list[tuple[int, CpnetworkError]] = []
-    for ref, command in enumerate(commands, start=1):
+    for number, command in enumerate(commands, start=1):
         if single:
             results.append(handle(uow, command))
             continue
@@ -93,7 +95,7 @@ def apply_all(
         except StorageError:
             raise
         except CpnetworkError as exc:
-            problems.append((ref, exc))
+            problems.append((number if ref is None else ref(command), exc))
             continue
         if keep:
             results.append(result)

@@ -19,8 +19,7 @@ class ProgramService:
         self._context = context
 
     def _check_links(self, uow: UnitOfWork, program: Program) -> None:
-        for organization_id in (*program.host_ids, *program.partner_ids):
-            uow.require(Organization, organization_id)
+        uow.require_all(Organization, (*program.host_ids, *program.partner_ids))
 
     def create(self, **fields: Any) -> Program:
         """Create a program; ``program_year`` defaults to the current one."""

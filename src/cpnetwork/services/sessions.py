@@ -28,20 +28,23 @@ night clocks change.  Each call is one unit of work: bad input raises and change
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta, tzinfo
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from attrs import evolve, fields_dict
 
 from cpnetwork import recurrence
 from cpnetwork.errors import ConflictError, NotFoundError, ValidationError
 from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled
-from cpnetwork.model import Program, Session, SessionSeries, new_id
+from cpnetwork.model import Member, Program, Resource, Session, SessionSeries, new_id
 from cpnetwork.model import _validators as v
 from cpnetwork.services.context import Context
 from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Transaction
+
+if TYPE_CHECKING:
+    from cpnetwork.services.sessions_sync import PlannedSeries, PlannedSession, SyncResult
 
 R = TypeVar("R")
 SessionEvent = type[SessionScheduled] | type[SessionChanged] | type[SessionCancelled]
@@ -192,8 +195,9 @@ class SessionService:
         session = Session(program_id=program_id, **fields)
         with self._context.unit_of_work() as uow:
             uow.require(Program, program_id)
+            _check_links(uow, fields)
             uow.tx.insert(session)
-            self._emit(uow, SessionScheduled, session)
+            emit_session(uow, SessionScheduled, session)
         return session
 
     def schedule_series(
@@ -225,14 +229,15 @@ class SessionService:
         )
         with self._context.unit_of_work() as uow:
             program = uow.require(Program, program_id)
-            starts = recurrence.occurrences(series, until=self._year_end(program))
+            _check_links(uow, fields)
+            starts = recurrence.occurrences(series, until=year_end(self._context, program))
             if not starts:
                 _invalid("SessionSeries", series.id, "every occurrence is an exdate", "exdates")
-            sessions = [self._occurrence(series, start, {}) for start in starts]
+            sessions = [occurrence(series, start, {}) for start in starts]
             uow.tx.insert(series)
             uow.tx.insert_many(sessions)
             for session in sessions:
-                self._emit(uow, SessionScheduled, session)
+                emit_session(uow, SessionScheduled, session)
         return series, sessions
 
     # -- editing -------------------------------------------------------------------
@@ -255,14 +260,15 @@ class SessionService:
             session = uow.require(Session, session_id)
             if session.cancelled:
                 raise ConflictError("Session", session_id, "is cancelled; it cannot be edited")
+            _check_links(uow, changes)
             if session.series_id is None:
                 _check_keys("Session", changes, _SESSION_EDITS | {"timezone"})
-                return self._edit_one(uow, session, changes, detach=False)
+                return _edit_one(uow, session, changes, detach=False)
             if scope is EditScope.THIS:
                 _check_keys("Session", changes, _SESSION_EDITS)
-                return self._edit_one(uow, session, changes, detach=True)
+                return _edit_one(uow, session, changes, detach=True)
             _check_keys("SessionSeries", changes, _SERIES_EDITS)
-            return self._edit_series(uow, session, scope, changes)
+            return _edit_series(uow, session, scope, changes)
 
     def cancel(self, session_id: str, scope: EditScope | str = EditScope.THIS) -> Session:
         """Cancel a session, or this and the following / all occurrences of its series.
@@ -275,314 +281,345 @@ class SessionService:
             uow.tx.lock(Session, session_id)
             session = uow.require(Session, session_id)
             if session.series_id is None or scope is EditScope.THIS:
-                return self._cancel_one(uow, session)
-            return self._cancel_series(uow, session, scope)
+                return _cancel_one(uow, session)
+            return _cancel_series(uow, session, scope)
 
-    # -- helpers: one session ------------------------------------------------------
-    def _emit(self, uow: UnitOfWork, event: SessionEvent, session: Session) -> None:
-        uow.emit(event(at=uow.now, session_id=session.id, program_id=session.program_id))
+    # -- bringing a schedule kept elsewhere in line ---------------------------------
+    def year_end(self, program: Program) -> datetime:
+        """The last instant of the program's program year: where open-ended rules stop."""
+        return year_end(self._context, program)
 
-    def _timing(
-        self, session: Session, changes: Mapping[str, Any]
-    ) -> tuple[datetime | None, timedelta | None]:
-        """The new start (if moved) and duration (if changed) an edit asks for."""
-        if "end" in changes and "duration" in changes:
-            _invalid("Session", session.id, "give end or duration, not both", "duration")
-        start = None
-        if "start" in changes:
-            start = _aware("Session", changes["start"], "start")
-        duration = None
-        if "duration" in changes:
-            duration = _duration("Session", changes["duration"])
-        elif "end" in changes:
-            end = _aware("Session", changes["end"], "end")
-            begin = start if start is not None else session.start
-            duration = recurrence.instant(end) - recurrence.instant(begin)
-            if duration <= timedelta(0):
-                _invalid("Session", session.id, "ends before it starts", "end")
-        return start, duration
+    def sync(
+        self,
+        program_id: str,
+        series: Sequence[PlannedSeries] = (),
+        sessions: Sequence[PlannedSession] = (),
+        *,
+        dry_run: bool = False,
+    ) -> SyncResult:
+        """Create or bring in line every planned series and session of a program.
 
-    def _edit_one(
-        self, uow: UnitOfWork, session: Session, changes: dict[str, Any], *, detach: bool
-    ) -> Session:
-        start, duration = self._timing(session, changes)
-        values = {k: v for k, v in changes.items() if k not in _TIMING}
-        timezone = values.get("timezone", session.timezone)
-        zone = recurrence.zone_of(timezone)
-        new_start = _in_zone(start if start is not None else session.start, zone)
-        values["start"] = new_start
-        values["end"] = _plus(new_start, duration or _elapsed(session), zone)
-        updated = evolve(session, **values)
-        if updated == session:
-            return session
-        if detach:
-            updated = evolve(updated, detached=True)
-        uow.tx.update(updated)
-        self._emit(uow, SessionChanged, updated)
-        return updated
+        See :mod:`cpnetwork.services.sessions_sync`.  All or nothing: problems of every
+        plan are raised together as a BatchError (references are the plans' ``ref``).
+        With ``dry_run`` the changes are made, counted and rolled back.
+        """
+        from cpnetwork.services.sessions_sync import sync_program
 
-    def _cancel_one(self, uow: UnitOfWork, session: Session) -> Session:
-        if session.cancelled:
-            return session
-        cancelled = evolve(session, cancelled=True)
-        uow.tx.update(cancelled)
-        if session.series_id is not None and session.recurrence_id is not None:
-            uow.tx.lock(SessionSeries, session.series_id)
-            series = uow.require(SessionSeries, session.series_id)
-            uow.tx.update(evolve(series, exdates=series.exdates | {session.recurrence_id}))
-        self._emit(uow, SessionCancelled, cancelled)
-        return cancelled
+        return sync_program(self._context, program_id, series, sessions, dry_run=dry_run)
 
-    # -- helpers: series -------------------------------------------------------------
-    def _year_end(self, program: Program) -> datetime:
-        """The last instant of the program's program year, in the network's time zone."""
-        _, next_start = self._context.profile.program_year_bounds(program.program_year)
-        midnight = recurrence.localize(datetime.combine(next_start, time()), self._context.zone)
-        return midnight - timedelta(microseconds=1)
 
-    def _occurrence_values(
-        self, series: SessionSeries, start: datetime, extra: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """What an occurrence at ``start`` takes from its series (and the edit's extras)."""
-        zone = recurrence.zone_of(series.timezone)
-        values = {name: getattr(series, name) for name in SHARED_FIELDS}
-        values.update(
-            start=start,
-            end=_plus(start, series.duration, zone),
-            series_id=series.id,
-            recurrence_id=start,
-            detached=False,
-        )
-        values.update(extra)
-        return values
+# -- one session ------------------------------------------------------------------
+def _check_links(uow: UnitOfWork, values: Mapping[str, Any]) -> None:
+    """The facilitators and resources a session names exist."""
+    uow.require_all(Member, values.get("facilitator_ids", ()))
+    uow.require_all(Resource, values.get("resource_ids", ()))
 
-    def _occurrence(
-        self, series: SessionSeries, start: datetime, extra: Mapping[str, Any]
-    ) -> Session:
-        return Session(
-            program_id=series.program_id, **self._occurrence_values(series, start, extra)
-        )
 
-    def _load(
-        self, uow: UnitOfWork, session: Session
-    ) -> tuple[SessionSeries, datetime, list[datetime], list[tuple[int, Session]], int]:
-        """The series, its bound, its rule's starts, its sessions by position, and ours."""
-        assert session.series_id is not None  # callers only pass occurrences
+def emit_session(uow: UnitOfWork, event: SessionEvent, session: Session) -> None:
+    uow.emit(event(at=uow.now, session_id=session.id, program_id=session.program_id))
+
+
+def _timing(
+    session: Session, changes: Mapping[str, Any]
+) -> tuple[datetime | None, timedelta | None]:
+    """The new start (if moved) and duration (if changed) an edit asks for."""
+    if "end" in changes and "duration" in changes:
+        _invalid("Session", session.id, "give end or duration, not both", "duration")
+    start = None
+    if "start" in changes:
+        start = _aware("Session", changes["start"], "start")
+    duration = None
+    if "duration" in changes:
+        duration = _duration("Session", changes["duration"])
+    elif "end" in changes:
+        end = _aware("Session", changes["end"], "end")
+        begin = start if start is not None else session.start
+        duration = recurrence.instant(end) - recurrence.instant(begin)
+        if duration <= timedelta(0):
+            _invalid("Session", session.id, "ends before it starts", "end")
+    return start, duration
+
+
+def _edit_one(
+    uow: UnitOfWork, session: Session, changes: dict[str, Any], *, detach: bool
+) -> Session:
+    start, duration = _timing(session, changes)
+    values = {k: v for k, v in changes.items() if k not in _TIMING}
+    timezone = values.get("timezone", session.timezone)
+    zone = recurrence.zone_of(timezone)
+    new_start = _in_zone(start if start is not None else session.start, zone)
+    values["start"] = new_start
+    values["end"] = _plus(new_start, duration or _elapsed(session), zone)
+    updated = evolve(session, **values)
+    if updated == session:
+        return session
+    if detach:
+        updated = evolve(updated, detached=True)
+    uow.tx.update(updated)
+    emit_session(uow, SessionChanged, updated)
+    return updated
+
+
+def _cancel_one(uow: UnitOfWork, session: Session) -> Session:
+    if session.cancelled:
+        return session
+    cancelled = evolve(session, cancelled=True)
+    uow.tx.update(cancelled)
+    if session.series_id is not None and session.recurrence_id is not None:
         uow.tx.lock(SessionSeries, session.series_id)
         series = uow.require(SessionSeries, session.series_id)
-        bound = self._year_end(uow.require(Program, series.program_id))
-        # Not anchored: the stored series was checked when it was made, and a changed
-        # program year must not make it unreadable.
-        starts = recurrence.rule_starts(
-            series.rrule, series.first_start, series.timezone, until=bound, anchored=False
-        )
-        positioned: list[tuple[int, Session]] = []
-        for other in uow.tx.find(Session, {"series_id": series.id}):
-            position = recurrence.index_of(starts, other.recurrence_id)
-            if position is not None:
-                positioned.append((position, other))
-        positioned.sort(key=lambda pair: pair[0])
-        index = recurrence.index_of(starts, session.recurrence_id)
-        if index is None:
-            raise ConflictError(
-                "Session",
-                session.id,
-                "is no longer an occurrence of its series' rule; edit it with scope 'this'",
-            )
-        return series, bound, starts, positioned, index
+        uow.tx.update(evolve(series, exdates=series.exdates | {session.recurrence_id}))
+    emit_session(uow, SessionCancelled, cancelled)
+    return cancelled
 
-    def _edit_series(
-        self, uow: UnitOfWork, session: Session, scope: EditScope, changes: dict[str, Any]
-    ) -> Session:
-        series, bound, starts, positioned, index = self._load(uow, session)
-        zone = recurrence.zone_of(series.timezone)
-        start, duration = self._timing(session, changes)
-        anchor_old = starts[index].astimezone(zone)
-        # The series' own wall-clock time: an occurrence on a day that skips it (a DST
-        # gap) starts later, and that later time must not become the series' time.
-        nominal = _in_zone(series.first_start, zone)
-        new_anchor = _in_zone(start, zone) if start is not None else anchor_old
-        wall, fold = (
-            (new_anchor.time(), new_anchor.fold)
-            if start is not None
-            else (nominal.time(), nominal.fold)
+
+# -- series -----------------------------------------------------------------------
+def year_end(context: Context, program: Program) -> datetime:
+    """The last instant of the program's program year, in the network's time zone."""
+    _, next_start = context.profile.program_year_bounds(program.program_year)
+    midnight = recurrence.localize(datetime.combine(next_start, time()), context.zone)
+    return midnight - timedelta(microseconds=1)
+
+
+def occurrence_values(
+    series: SessionSeries, start: datetime, extra: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What an occurrence at ``start`` takes from its series (and the edit's extras)."""
+    zone = recurrence.zone_of(series.timezone)
+    values = {name: getattr(series, name) for name in SHARED_FIELDS}
+    values.update(
+        start=start,
+        end=_plus(start, series.duration, zone),
+        series_id=series.id,
+        recurrence_id=start,
+        detached=False,
+    )
+    values.update(extra)
+    return values
+
+
+def occurrence(series: SessionSeries, start: datetime, extra: Mapping[str, Any]) -> Session:
+    return Session(program_id=series.program_id, **occurrence_values(series, start, extra))
+
+
+def _load(
+    uow: UnitOfWork, session: Session
+) -> tuple[SessionSeries, datetime, list[datetime], list[tuple[int, Session]], int]:
+    """The series, its bound, its rule's starts, its sessions by position, and ours."""
+    assert session.series_id is not None  # callers only pass occurrences
+    uow.tx.lock(SessionSeries, session.series_id)
+    series = uow.require(SessionSeries, session.series_id)
+    bound = year_end(uow.context, uow.require(Program, series.program_id))
+    # Not anchored: the stored series was checked when it was made, and a changed
+    # program year must not make it unreadable.
+    starts = recurrence.rule_starts(
+        series.rrule, series.first_start, series.timezone, until=bound, anchored=False
+    )
+    positioned: list[tuple[int, Session]] = []
+    for other in uow.tx.find(Session, {"series_id": series.id}):
+        position = recurrence.index_of(starts, other.recurrence_id)
+        if position is not None:
+            positioned.append((position, other))
+    positioned.sort(key=lambda pair: pair[0])
+    index = recurrence.index_of(starts, session.recurrence_id)
+    if index is None:
+        raise ConflictError(
+            "Session",
+            session.id,
+            "is no longer an occurrence of its series' rule; edit it with scope 'this'",
         )
-        shift = new_anchor.date() - anchor_old.date()
-        split = scope is EditScope.THIS_AND_FOLLOWING and index > 0
-        if split:
-            # The old series keeps the occurrences before this one ...
-            head = evolve(
+    return series, bound, starts, positioned, index
+
+
+def _edit_series(
+    uow: UnitOfWork, session: Session, scope: EditScope, changes: dict[str, Any]
+) -> Session:
+    series, bound, starts, positioned, index = _load(uow, session)
+    zone = recurrence.zone_of(series.timezone)
+    start, duration = _timing(session, changes)
+    anchor_old = starts[index].astimezone(zone)
+    # The series' own wall-clock time: an occurrence on a day that skips it (a DST
+    # gap) starts later, and that later time must not become the series' time.
+    nominal = _in_zone(series.first_start, zone)
+    new_anchor = _in_zone(start, zone) if start is not None else anchor_old
+    wall, fold = (
+        (new_anchor.time(), new_anchor.fold)
+        if start is not None
+        else (nominal.time(), nominal.fold)
+    )
+    shift = new_anchor.date() - anchor_old.date()
+    split = scope is EditScope.THIS_AND_FOLLOWING and index > 0
+    if split:
+        # The old series keeps the occurrences before this one ...
+        head = evolve(
+            series,
+            rrule=recurrence.end_before(series.rrule, starts, index),
+            exdates={d for d in series.exdates if recurrence.instant(d) < starts[index]},
+        )
+        uow.tx.update(head)
+        # ... and a new one takes this and the following, renumbered from 0.
+        base = evolve(series, id=new_id())
+        base_rule = recurrence.continue_from(series.rrule, index)
+        first_day, offset = anchor_old.date(), index
+    else:
+        base, base_rule = series, series.rrule
+        first_day, offset = nominal.date(), 0
+    if "rrule" in changes:
+        rule = recurrence.normalize_rule(changes["rrule"])
+    else:
+        rule = recurrence.move_days(base_rule, anchor_old.date(), new_anchor.date())
+        # The series moves as a whole, its UNTIL with it (or it would lose its last).
+        moved_by = datetime.combine(new_anchor.date(), wall) - datetime.combine(
+            anchor_old.date(), nominal.time()
+        )
+        rule = recurrence.shift_until(rule, moved_by, series.timezone)
+    dtstart = recurrence.localize(datetime.combine(first_day + shift, wall), zone, fold)
+    new_starts = recurrence.rule_starts(rule, dtstart, series.timezone, until=bound, anchored=False)
+    if not new_starts:
+        _invalid("SessionSeries", series.id, f"{rule!r} has no occurrences", "rrule")
+    first = new_starts[0].astimezone(zone)
+    if first.time() != wall:
+        # A series' first start is an instant; begun at a time its first day skips,
+        # it would read as the later time and every occurrence would follow that.
+        _invalid(
+            "SessionSeries",
+            series.id,
+            f"{wall} does not exist on {first.date()} (a daylight-saving gap), so the "
+            "series cannot begin there; give a start that exists",
+            "start",
+        )
+    position = index - offset
+    if start is not None and (
+        position >= len(new_starts)
+        or recurrence.instant(new_starts[position]) != recurrence.instant(new_anchor)
+    ):
+        found = new_starts[position].isoformat() if position < len(new_starts) else "nothing"
+        _invalid(
+            "SessionSeries",
+            series.id,
+            f"with rule {rule!r} this occurrence would start at {found}, "
+            f"not {new_anchor.isoformat()}; give a rule that has that start",
+            "start",
+        )
+    shared = {k: changes[k] for k in SHARED_FIELDS if k in changes}
+    extra = {k: changes[k] for k in OCCURRENCE_FIELDS if k in changes}
+    old_exdates = {recurrence.instant(d) for d in series.exdates}
+    new_series = evolve(
+        base,
+        rrule=rule,
+        first_start=new_starts[0],
+        duration=duration or series.duration,
+        # An exception date follows its occurrence's position into the new rule.
+        exdates={
+            new_starts[i - offset]
+            for i, start_i in enumerate(starts)
+            if i >= offset
+            and i - offset < len(new_starts)
+            and recurrence.instant(start_i) in old_exdates
+        },
+        **shared,
+    )
+    if new_series.id == series.id:
+        uow.tx.update(new_series)
+    else:
+        uow.tx.insert(new_series)
+    moved = [(i - offset, s) for i, s in positioned if i >= offset]
+    edited = _retarget(uow, new_series, new_starts, moved, session.id, extra)
+    return edited
+
+
+def _retarget(
+    uow: UnitOfWork,
+    series: SessionSeries,
+    starts: list[datetime],
+    sessions: list[tuple[int, Session]],
+    edited_id: str,
+    extra: Mapping[str, Any],
+) -> Session:
+    """Move each session to the start at its position in ``starts``, ids kept."""
+    updates: list[tuple[Session, Session]] = []
+    taken: set[int] = set()
+    for position, session in sorted(sessions, key=lambda pair: pair[0]):
+        if position >= len(starts) or position in taken:
+            updated = evolve(session, series_id=series.id, recurrence_id=None, cancelled=True)
+        elif session.detached and session.id != edited_id:
+            updated = evolve(session, series_id=series.id, recurrence_id=starts[position])
+        else:
+            # Cancelled sessions move too (and stay cancelled) so they keep their slot.
+            updated = evolve(session, **occurrence_values(series, starts[position], extra))
+        taken.add(position)
+        updates.append((session, updated))
+    # Clear moved recurrence ids first when a new one is still held by another
+    # session, so no intermediate state breaks the (series, recurrence) key.
+    held = {
+        (s.series_id, recurrence.instant(s.recurrence_id)): s.id
+        for s, _ in updates
+        if s.recurrence_id is not None
+    }
+    if any(
+        held.get((new.series_id, recurrence.instant(new.recurrence_id)), new.id) != new.id
+        for _, new in updates
+        if new.recurrence_id is not None
+    ):
+        for old, new in updates:
+            if old.recurrence_id is not None and old != new:
+                uow.tx.update(evolve(old, recurrence_id=None))
+    edited: Session | None = None
+    for old, new in updates:
+        if new != old:
+            uow.tx.update(new)
+            if new.cancelled and not old.cancelled:
+                emit_session(uow, SessionCancelled, new)
+            elif not new.cancelled and _visible(new) != _visible(old):
+                emit_session(uow, SessionChanged, new)
+        if new.id == edited_id:
+            edited = new
+    exdates = {recurrence.instant(d) for d in series.exdates}
+    created = [
+        occurrence(series, start, extra)
+        for position, start in enumerate(starts)
+        if position not in taken and recurrence.instant(start) not in exdates
+    ]
+    uow.tx.insert_many(created)
+    for session in created:
+        emit_session(uow, SessionScheduled, session)
+    assert edited is not None  # the edited session is always among ``sessions``
+    return edited
+
+
+def _cancel_series(uow: UnitOfWork, session: Session, scope: EditScope) -> Session:
+    series, _, starts, positioned, index = _load(uow, session)
+    if scope is EditScope.THIS_AND_FOLLOWING and index > 0:
+        cut = starts[index]
+        uow.tx.update(
+            evolve(
                 series,
                 rrule=recurrence.end_before(series.rrule, starts, index),
-                exdates={d for d in series.exdates if recurrence.instant(d) < starts[index]},
+                exdates={d for d in series.exdates if recurrence.instant(d) < cut},
             )
-            uow.tx.update(head)
-            # ... and a new one takes this and the following, renumbered from 0.
-            base = evolve(series, id=new_id())
-            base_rule = recurrence.continue_from(series.rrule, index)
-            first_day, offset = anchor_old.date(), index
-        else:
-            base, base_rule = series, series.rrule
-            first_day, offset = nominal.date(), 0
-        if "rrule" in changes:
-            rule = recurrence.normalize_rule(changes["rrule"])
-        else:
-            rule = recurrence.move_days(base_rule, anchor_old.date(), new_anchor.date())
-            # The series moves as a whole, its UNTIL with it (or it would lose its last).
-            moved_by = datetime.combine(new_anchor.date(), wall) - datetime.combine(
-                anchor_old.date(), nominal.time()
-            )
-            rule = recurrence.shift_until(rule, moved_by, series.timezone)
-        dtstart = recurrence.localize(datetime.combine(first_day + shift, wall), zone, fold)
-        new_starts = recurrence.rule_starts(
-            rule, dtstart, series.timezone, until=bound, anchored=False
         )
-        if not new_starts:
-            _invalid("SessionSeries", series.id, f"{rule!r} has no occurrences", "rrule")
-        first = new_starts[0].astimezone(zone)
-        if first.time() != wall:
-            # A series' first start is an instant; begun at a time its first day skips,
-            # it would read as the later time and every occurrence would follow that.
-            _invalid(
-                "SessionSeries",
-                series.id,
-                f"{wall} does not exist on {first.date()} (a daylight-saving gap), so the "
-                "series cannot begin there; give a start that exists",
-                "start",
-            )
-        position = index - offset
-        if start is not None and (
-            position >= len(new_starts)
-            or recurrence.instant(new_starts[position]) != recurrence.instant(new_anchor)
-        ):
-            found = new_starts[position].isoformat() if position < len(new_starts) else "nothing"
-            _invalid(
-                "SessionSeries",
-                series.id,
-                f"with rule {rule!r} this occurrence would start at {found}, "
-                f"not {new_anchor.isoformat()}; give a rule that has that start",
-                "start",
-            )
-        shared = {k: changes[k] for k in SHARED_FIELDS if k in changes}
-        extra = {k: changes[k] for k in OCCURRENCE_FIELDS if k in changes}
-        old_exdates = {recurrence.instant(d) for d in series.exdates}
-        new_series = evolve(
-            base,
-            rrule=rule,
-            first_start=new_starts[0],
-            duration=duration or series.duration,
-            # An exception date follows its occurrence's position into the new rule.
-            exdates={
-                new_starts[i - offset]
-                for i, start_i in enumerate(starts)
-                if i >= offset
-                and i - offset < len(new_starts)
-                and recurrence.instant(start_i) in old_exdates
-            },
-            **shared,
-        )
-        if new_series.id == series.id:
-            uow.tx.update(new_series)
-        else:
-            uow.tx.insert(new_series)
-        moved = [(i - offset, s) for i, s in positioned if i >= offset]
-        edited = self._retarget(uow, new_series, new_starts, moved, session.id, extra)
-        return edited
-
-    def _retarget(
-        self,
-        uow: UnitOfWork,
-        series: SessionSeries,
-        starts: list[datetime],
-        sessions: list[tuple[int, Session]],
-        edited_id: str,
-        extra: Mapping[str, Any],
-    ) -> Session:
-        """Move each session to the start at its position in ``starts``, ids kept."""
-        updates: list[tuple[Session, Session]] = []
-        taken: set[int] = set()
-        for position, session in sorted(sessions, key=lambda pair: pair[0]):
-            if position >= len(starts) or position in taken:
-                updated = evolve(session, series_id=series.id, recurrence_id=None, cancelled=True)
-            elif session.detached and session.id != edited_id:
-                updated = evolve(session, series_id=series.id, recurrence_id=starts[position])
-            else:
-                # Cancelled sessions move too (and stay cancelled) so they keep their slot.
-                updated = evolve(
-                    session, **self._occurrence_values(series, starts[position], extra)
-                )
-            taken.add(position)
-            updates.append((session, updated))
-        # Clear moved recurrence ids first when a new one is still held by another
-        # session, so no intermediate state breaks the (series, recurrence) key.
-        held = {
-            (s.series_id, recurrence.instant(s.recurrence_id)): s.id
-            for s, _ in updates
-            if s.recurrence_id is not None
-        }
-        if any(
-            held.get((new.series_id, recurrence.instant(new.recurrence_id)), new.id) != new.id
-            for _, new in updates
-            if new.recurrence_id is not None
-        ):
-            for old, new in updates:
-                if old.recurrence_id is not None and old != new:
-                    uow.tx.update(evolve(old, recurrence_id=None))
-        edited: Session | None = None
-        for old, new in updates:
-            if new != old:
-                uow.tx.update(new)
-                if new.cancelled and not old.cancelled:
-                    self._emit(uow, SessionCancelled, new)
-                elif not new.cancelled and _visible(new) != _visible(old):
-                    self._emit(uow, SessionChanged, new)
-            if new.id == edited_id:
-                edited = new
-        exdates = {recurrence.instant(d) for d in series.exdates}
-        created = [
-            self._occurrence(series, start, extra)
-            for position, start in enumerate(starts)
-            if position not in taken and recurrence.instant(start) not in exdates
-        ]
-        uow.tx.insert_many(created)
-        for session in created:
-            self._emit(uow, SessionScheduled, session)
-        assert edited is not None  # the edited session is always among ``sessions``
-        return edited
-
-    def _cancel_series(self, uow: UnitOfWork, session: Session, scope: EditScope) -> Session:
-        series, _, starts, positioned, index = self._load(uow, session)
-        if scope is EditScope.THIS_AND_FOLLOWING and index > 0:
-            cut = starts[index]
-            uow.tx.update(
-                evolve(
-                    series,
-                    rrule=recurrence.end_before(series.rrule, starts, index),
-                    exdates={d for d in series.exdates if recurrence.instant(d) < cut},
-                )
-            )
-            ending = [s for i, s in positioned if i >= index]
-            result = session
-            for other in ending:
-                # Past the series' new end: cancelled, and no longer an occurrence.
-                updated = evolve(other, cancelled=True, recurrence_id=None)
-                uow.tx.update(updated)
-                if not other.cancelled:
-                    self._emit(uow, SessionCancelled, updated)
-                if other.id == session.id:
-                    result = updated
-            return result
+        ending = [s for i, s in positioned if i >= index]
         result = session
-        exdates = set(series.exdates)
-        for _, other in positioned:
-            if other.recurrence_id is not None:
-                exdates.add(other.recurrence_id)
-            if other.cancelled:
-                continue
-            updated = evolve(other, cancelled=True)
+        for other in ending:
+            # Past the series' new end: cancelled, and no longer an occurrence.
+            updated = evolve(other, cancelled=True, recurrence_id=None)
             uow.tx.update(updated)
-            self._emit(uow, SessionCancelled, updated)
+            if not other.cancelled:
+                emit_session(uow, SessionCancelled, updated)
             if other.id == session.id:
                 result = updated
-        uow.tx.update(evolve(series, exdates=exdates))
         return result
+    result = session
+    exdates = set(series.exdates)
+    for _, other in positioned:
+        if other.recurrence_id is not None:
+            exdates.add(other.recurrence_id)
+        if other.cancelled:
+            continue
+        updated = evolve(other, cancelled=True)
+        uow.tx.update(updated)
+        emit_session(uow, SessionCancelled, updated)
+        if other.id == session.id:
+            result = updated
+    uow.tx.update(evolve(series, exdates=exdates))
+    return result

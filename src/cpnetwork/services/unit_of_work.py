@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,6 +16,28 @@ if TYPE_CHECKING:
     from cpnetwork.services.seats import SeatLedger
 
 R = TypeVar("R")
+T = TypeVar("T")
+
+#: Ids per ``IN (...)`` list of a lookup.
+ID_CHUNK = 5000
+
+
+def chunked(values: Sequence[T], size: int | None = None) -> Iterator[Sequence[T]]:
+    """``values`` in slices of at most ``size`` (:data:`ID_CHUNK`), for lookups by IN list."""
+    size = size or ID_CHUNK
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def missing_ids(tx: Transaction, cls: type, ids: Iterable[str]) -> list[str]:
+    """Which of ``ids`` have no record, sorted: grouped counts by id, no records loaded."""
+    wanted = sorted(set(ids))
+    missing: list[str] = []
+    for chunk in chunked(wanted):
+        found = tx.count(cls, {"id": list(chunk)}, group_by=("id",))
+        missing += [i for i in chunk if (i,) not in found]
+    return missing
+
 
 #: Staged inserts written together: big enough for the bulk path, small enough to stay flat.
 STAGED_ROWS = 20_000
@@ -46,6 +69,8 @@ class UnitOfWork:
         #: Programs locked in this unit of work, by id, and their seat ledgers.
         self.programs: dict[str, Program] = {}
         self.ledgers: dict[str, SeatLedger] = {}
+        #: Records a handler reads once per unit of work (sessions of a long import), by kind.
+        self.cache: dict[type, dict[str, Any]] = {}
 
     @property
     def tx(self) -> Transaction:
@@ -102,6 +127,13 @@ class UnitOfWork:
                 at=self.now, kind=type(record).__name__, record_id=record.id, created=created
             )
         )
+
+    def require_all(self, cls: type, ids: Iterable[str]) -> None:
+        """NotFoundError naming the first missing id; grouped counts, no records loaded."""
+        missing = missing_ids(self.tx, cls, ids)
+        if missing:
+            extra = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise NotFoundError(cls.__name__, missing[0], f"not found{extra}")
 
     def require(self, cls: type[R], record_id: str) -> R:
         record = self.tx.get(cls, record_id)

@@ -9,7 +9,7 @@ import pytest
 
 from cpnetwork import ConflictError, Network, NotFoundError, ValidationError
 from cpnetwork.model import Attendance, Member, Program, Session
-from cpnetwork.services import attendance as attendance_module
+from cpnetwork.services import unit_of_work as unit_of_work_module
 from cpnetwork.services.attendance import AttendanceRow
 from cpnetwork.testing import snapshot
 from cpnetwork.testing.storage import T0
@@ -104,7 +104,7 @@ def test_record_many_splits_long_id_lists(
     network: Network, program: Program, people: list[Member], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Lookups by IN list are chunked, so any number of rows stays within driver limits."""
-    monkeypatch.setattr(attendance_module, "ID_CHUNK", 7)
+    monkeypatch.setattr(unit_of_work_module, "ID_CHUNK", 7)
     sessions = add_sessions(network, program, 3)
     earlier = network.attendance.record(sessions[1].id, people[33].id, "absent")
     rows = [(s.id, m.id, "present") for s in sessions for m in people]

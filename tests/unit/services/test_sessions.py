@@ -313,6 +313,7 @@ def test_edit_this_occurrence_only_detaches_it(
 ) -> None:
     series, sessions = monthly(network, program)
     target = sessions[2]
+    facilitator = network.members.add(email="facilitator@example.org")
 
     edited = network.sessions.edit(
         target.id,
@@ -320,14 +321,14 @@ def test_edit_this_occurrence_only_detaches_it(
         start=datetime(2024, 11, 21, 10, tzinfo=LA),
         venue="County office",
         modality="in_person",
-        facilitator_ids=["m1"],
+        facilitator_ids=[facilitator.id],
     )
 
     assert edited.id == target.id and edited.detached
     assert edited.start == datetime(2024, 11, 21, 10, tzinfo=LA)
     assert edited.end - edited.start == HOUR_AND_HALF
     assert edited.recurrence_id == target.recurrence_id
-    assert edited.facilitator_ids == ("m1",)
+    assert edited.facilitator_ids == (facilitator.id,)
     others = [s for s in network.sessions.find(program.id) if s.id != target.id]
     assert others == [s for s in sessions if s.id != target.id]
     assert network.sessions.series(series.id) == series
@@ -867,3 +868,21 @@ def test_local_start_shows_the_sessions_own_zone_whatever_the_store_returns(
     )
     assert session.local_start.strftime("%H:%M %Z") == "16:00 PDT"
     assert session.local_end.strftime("%H:%M %Z") == "17:00 PDT"
+
+
+def test_facilitators_and_resources_named_must_exist(
+    network: Network, program: Program, events: list[Event]
+) -> None:
+    _series, sessions = monthly(network, program)
+    before = snapshot(network)
+    with pytest.raises(NotFoundError, match="Member 'nobody': not found"):
+        network.sessions.edit(sessions[0].id, THIS, facilitator_ids=["nobody"])
+    with pytest.raises(NotFoundError, match="Resource 'nothing': not found"):
+        network.sessions.schedule(
+            program.id,
+            title="Institute",
+            start=datetime(2024, 12, 5, 9, tzinfo=LA),
+            duration=timedelta(hours=6),
+            resource_ids=["nothing"],
+        )
+    assert snapshot(network) == before
