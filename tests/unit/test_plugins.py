@@ -29,7 +29,7 @@ def test_a_builtin_can_be_blocked_and_replaced() -> None:
         load_entrypoints=False, block=["cpnetwork.builtins.waitlist"], plugins=[FirstInLine()]
     )
     assert "cpnetwork.builtins.waitlist" not in host.names()
-    assert host.call_first("order_waitlist", program=None, waitlisted=[1, 2]) == (
+    assert host.call_first("order_waitlist", program=None, waitlisted=[1, 2], network=None) == (
         "FirstInLine",
         [1, 2],
     )
