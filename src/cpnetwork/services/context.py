@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -116,6 +117,8 @@ class Context:
         self.jurisdictions = jurisdictions
         self.member_fields = member_fields
         self.observers: list[Observer] = []
+        #: The transaction of the change in progress on this thread, if any.
+        self._local = threading.local()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -143,11 +146,21 @@ class Context:
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         with self.storage.transaction() as tx:
             uow = UnitOfWork(self, tx)
-            yield uow
+            self._local.tx = tx
+            try:
+                yield uow
+            finally:
+                self._local.tx = None
         self._deliver(uow.events)
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
+        """A transaction to read in; inside a change (a hook reading through the
+        network), the change's own, so reads see it and nothing nests."""
+        active: Transaction | None = getattr(self._local, "tx", None)
+        if active is not None:
+            yield active
+            return
         with self.storage.transaction() as tx:
             yield tx
 

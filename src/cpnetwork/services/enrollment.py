@@ -142,6 +142,7 @@ class EnrollmentService:
             member=member,
             organizations=organizations,
             region=self._context.region_of(county),
+            network=self._context.network,
         ):
             if isinstance(answer, str) or not all(isinstance(r, str) for r in answer):
                 raise PluginError(plugin, "check_eligibility", f"returned {answer!r}, not reasons")
