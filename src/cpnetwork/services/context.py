@@ -117,7 +117,7 @@ class Context:
         self.jurisdictions = jurisdictions
         self.member_fields = member_fields
         self.observers: list[Observer] = []
-        #: The transaction of the change in progress on this thread, if any.
+        #: ``uow``: the change in progress on this thread, if any.
         self._local = threading.local()
 
     @property
@@ -144,22 +144,31 @@ class Context:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """A change: one transaction, its events delivered after it commits.
+
+        Called while a change is in progress on this thread (a hook calling the network
+        from inside the change), it joins that change instead of nesting: reads see the
+        change so far, writes commit or roll back with it.
+        """
+        active: UnitOfWork | None = getattr(self._local, "uow", None)
+        if active is not None:
+            yield active
+            return
         with self.storage.transaction() as tx:
             uow = UnitOfWork(self, tx)
-            self._local.tx = tx
+            self._local.uow = uow
             try:
                 yield uow
             finally:
-                self._local.tx = None
+                self._local.uow = None
         self._deliver(uow.events)
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
-        """A transaction to read in; inside a change (a hook reading through the
-        network), the change's own, so reads see it and nothing nests."""
-        active: Transaction | None = getattr(self._local, "tx", None)
+        """A transaction to read in; inside a change, the change's own (see above)."""
+        active: UnitOfWork | None = getattr(self._local, "uow", None)
         if active is not None:
-            yield active
+            yield active.tx
             return
         with self.storage.transaction() as tx:
             yield tx
