@@ -8,9 +8,9 @@ Hooks are always called with keyword arguments through pluggy, so an implementat
 accept only the arguments it needs, and ``@hookimpl(wrapper=True)`` wraps the others.
 Built-in behaviour implements these same hooks.
 
-Hooks given ``network`` (the :class:`~cpnetwork.network.Network` facade) may read
-through it, also while a change is in progress: reads made inside a change's transaction
-reuse that transaction and see the change so far.  They must not write through it.
+Hooks given ``network`` (the :class:`~cpnetwork.network.Network` facade) may call it,
+also while a change is in progress: calls made inside a change join its transaction,
+so reads see the change so far and writes commit or roll back with it.
 """
 
 from __future__ import annotations
@@ -74,8 +74,8 @@ def check_eligibility(
     :param member: the member asking, inviting or being enrolled.
     :param organizations: the member's organizations through affiliations active today.
     :param region: the region code of the member's county, or None.
-    :param network: the network, to read anything else (e.g. past enrollments) inside the
-        change's transaction.
+    :param network: the network, to read anything else (e.g. past enrollments); calls
+        join the change in progress.
     """
 
 
@@ -87,7 +87,7 @@ def order_waitlist(
 
     :param program: the program whose seat freed.
     :param waitlisted: its waitlisted enrollments, first come first.
-    :param network: the network, to read anything else inside the change's transaction.
+    :param network: the network, to read anything else; calls join the change in progress.
     """
 
 
@@ -97,7 +97,7 @@ def record_event(event: Event, transaction: Transaction, network: Network) -> No
 
     :param event: the domain event.
     :param transaction: the change's transaction; write the plugin's records to it.
-    :param network: the network, to read through.
+    :param network: the network; calls join the change in progress.
     """
 
 
