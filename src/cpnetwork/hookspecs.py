@@ -119,7 +119,8 @@ def register_importers() -> Sequence[Importer]:
 def register_commands(cli: click.Group) -> None:
     """Called when the ``cpnetwork`` command starts; add click commands or groups to ``cli``.
 
-    :param cli: a click group of the plugin's own, whose commands join the ``cpnetwork`` ones.
+    :param cli: a click group whose commands join the ``cpnetwork`` ones; a name already
+        taken is refused, naming the plugin.
     """
 
 

@@ -71,6 +71,15 @@ class _Call:
 
 
 _CURRENT: ContextVar[_Call | None] = ContextVar("cpnetwork_hook_call", default=None)
+_RUNNING: ContextVar[str | None] = ContextVar("cpnetwork_running_plugin", default=None)
+
+
+def running_plugin() -> str | None:
+    """The name of the plugin whose hook implementation is running now, if any.
+
+    For arguments a hook changes (``register_commands`` adds to ``cli``): who added what.
+    """
+    return _RUNNING.get()
 
 
 def _current(hook: str) -> _Call | None:
@@ -84,12 +93,15 @@ def _attributed(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def attributed(*args: Any, **kwargs: Any) -> Any:
+        running = _RUNNING.set(plugin)
         try:
             answer = function(*args, **kwargs)
         except CpnetworkError:
             raise
         except Exception as exc:
             raise PluginError(plugin, hook, f"raised {exc!r}") from exc
+        finally:
+            _RUNNING.reset(running)
         call = _current(hook)
         if call is not None and answer is not None:
             if call.check is not None and (problem := call.check(answer)) is not None:
@@ -178,7 +190,7 @@ class PluginHost:
         finally:
             _CURRENT.reset(token)
         firstresult = caller.spec is not None and caller.spec.opts.get("firstresult", False)
-        if firstresult:
+        if firstresult or result is None:  # None: a wrapper of a hook answering nothing
             answers = [result]
         elif isinstance(result, list):
             answers = result

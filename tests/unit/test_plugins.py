@@ -406,3 +406,33 @@ def test_every_hook_has_a_test_implementing_it(hook: str) -> None:
         path for path in tests.rglob("*.py") if f"def {hook}(" in path.read_text(encoding="utf-8")
     )
     assert next(implemented, None) is not None, f"no test under tests/ implements {hook}"
+
+
+def test_register_commands_goes_through_pluggy_so_wrappers_apply() -> None:
+    import click
+
+    from cpnetwork.cli import plugin_commands
+
+    class Greeter:
+        @hookimpl
+        def register_commands(self, cli: click.Group) -> None:
+            cli.add_command(click.Command("hello"))
+
+    class Audit:
+        @hookimpl(wrapper=True)
+        def register_commands(self, cli: click.Group) -> Any:
+            yield
+            assert sorted(cli.commands) == ["hello"]
+            cli.add_command(click.Command("audit"))
+
+    class Again:
+        @hookimpl
+        def register_commands(self, cli: click.Group) -> None:
+            cli.add_command(click.Command("hello"))
+
+    host = get_plugin_manager(load_entrypoints=False, plugins=[Greeter(), Audit()])
+    assert sorted(plugin_commands(host, {"members"})) == ["audit", "hello"]
+    host = get_plugin_manager(load_entrypoints=False, plugins=[Greeter(), Again(), Audit()])
+    with pytest.raises(PluginError, match="'hello' is already defined by Again") as caught:
+        plugin_commands(host, {"members"})
+    assert (caught.value.plugin, caught.value.hook) == ("Greeter", "register_commands")
