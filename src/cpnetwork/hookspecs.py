@@ -2,15 +2,21 @@
 
 Families: ``register_*`` hooks return lists that are all collected; ``open_*`` and
 ``order_*`` hooks take the first answer that is not None; ``check_*`` hooks return
-reasons to refuse; ``record_event`` / ``handle_event`` consume domain events.
-Hooks are always called with keyword arguments, so an implementation may accept only
-the arguments it needs.  Built-in behaviour implements these same hooks.
+reasons to refuse; ``record_event`` / ``handle_event`` consume domain events;
+``startup`` runs once a network is ready.
+Hooks are always called with keyword arguments through pluggy, so an implementation may
+accept only the arguments it needs, and ``@hookimpl(wrapper=True)`` wraps the others.
+Built-in behaviour implements these same hooks.
+
+Hooks given ``network`` (the :class:`~cpnetwork.network.Network` facade) may call it,
+also while a change is in progress: calls made inside a change join its transaction,
+so reads see the change so far and writes commit or roll back with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -21,6 +27,7 @@ if TYPE_CHECKING:
     from cpnetwork.fields import CustomField
     from cpnetwork.importers import Importer
     from cpnetwork.model import Enrollment, Jurisdiction, Member, Organization, Program
+    from cpnetwork.network import Network
     from cpnetwork.storage import RecordKind, Storage, Transaction
 
 hookspec = pluggy.HookspecMarker("cpnetwork")
@@ -29,12 +36,18 @@ hookimpl = pluggy.HookimplMarker("cpnetwork")
 
 @hookspec(firstresult=True)
 def open_storage(url: str) -> Storage | None:
-    """Called when a network is opened on ``url``; return a Storage for its scheme, else None."""
+    """Called when a network is opened on ``url``; return a Storage for its scheme, else None.
+
+    :param url: the URL given to ``Network.open``.
+    """
 
 
 @hookspec
 def register_record_kinds() -> Sequence[RecordKind]:
-    """Called when a store is opened; return the kinds of record the plugin stores."""
+    """Called when a store is opened; return the kinds of record the plugin stores.
+
+    The core kinds are registered by the network itself, before these.
+    """
 
 
 @hookspec
@@ -49,24 +62,52 @@ def register_member_fields() -> Sequence[CustomField]:
 
 @hookspec
 def check_eligibility(
-    program: Program, member: Member, organizations: Sequence[Organization], region: str | None
+    program: Program,
+    member: Member,
+    organizations: Sequence[Organization],
+    region: str | None,
+    network: Network,
 ) -> Sequence[str]:
-    """Called before a member enters a program; return reasons to refuse (empty: eligible)."""
+    """Called before a member enters a program; return reasons to refuse (empty: eligible).
+
+    :param program: the program the member would enter.
+    :param member: the member asking, inviting or being enrolled.
+    :param organizations: the member's organizations through affiliations active today.
+    :param region: the region code of the member's county, or None.
+    :param network: the network, to read anything else (e.g. past enrollments); calls
+        join the change in progress.
+    """
 
 
 @hookspec(firstresult=True)
-def order_waitlist(program: Program, waitlisted: Sequence[Enrollment]) -> Sequence[Enrollment]:
-    """Called when a seat frees; return the waitlisted enrollments in the order to offer seats."""
+def order_waitlist(
+    program: Program, waitlisted: Sequence[Enrollment], network: Network
+) -> Sequence[Enrollment]:
+    """Called when a seat frees; return the waitlisted enrollments in the order to offer seats.
+
+    :param program: the program whose seat freed.
+    :param waitlisted: its waitlisted enrollments, first come first.
+    :param network: the network, to read anything else; calls join the change in progress.
+    """
 
 
 @hookspec
-def record_event(event: Event, transaction: Transaction, network: Any) -> None:
-    """Called inside the change's transaction for each domain event; writes commit with it."""
+def record_event(event: Event, transaction: Transaction, network: Network) -> None:
+    """Called inside the change's transaction for each domain event; writes commit with it.
+
+    :param event: the domain event.
+    :param transaction: the change's transaction; write the plugin's records to it.
+    :param network: the network; calls join the change in progress.
+    """
 
 
 @hookspec
-def handle_event(event: Event, network: Any) -> None:
-    """Called after the change commits, once per domain event, to observe it; returns nothing."""
+def handle_event(event: Event, network: Network) -> None:
+    """Called after the change commits, once per domain event, to observe it; returns nothing.
+
+    :param event: the committed domain event.
+    :param network: the network; changes made through it are changes of their own.
+    """
 
 
 @hookspec
@@ -76,4 +117,16 @@ def register_importers() -> Sequence[Importer]:
 
 @hookspec
 def register_commands(cli: click.Group) -> None:
-    """Called when the ``cpnetwork`` command starts; add click commands or groups to ``cli``."""
+    """Called when the ``cpnetwork`` command starts; add click commands or groups to ``cli``.
+
+    :param cli: a click group whose commands join the ``cpnetwork`` ones; a name already
+        taken is refused, naming the plugin.
+    """
+
+
+@hookspec
+def startup(network: Network) -> None:
+    """Called once at the end of ``Network.open``, when the network is ready; returns nothing.
+
+    :param network: the opened network.
+    """

@@ -25,7 +25,7 @@ from cpnetwork.services.people import MemberService, OrganizationService
 from cpnetwork.services.programs import ProgramService
 from cpnetwork.services.sessions import SessionService
 from cpnetwork.services.surveys import SurveyService
-from cpnetwork.storage import RecordKind, Storage
+from cpnetwork.storage import CORE_KINDS, RecordKind, Storage
 
 #: Where a network lives when no URL is given: an SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///cpnetwork.db"
@@ -71,15 +71,17 @@ class Network:
         """Open (creating if new) the network stored at ``url``.
 
         ``name`` and ``timezone`` set up a new network and are checked against an
-        existing one's profile only when given.
+        existing one's profile only when given.  Once the network is ready, each
+        plugin's ``startup`` hook is called with it.
         """
         host = get_plugin_manager(
             load_entrypoints=load_entrypoints, block=block_plugins, plugins=plugins
         )
         storage = _open_storage(host, url)
         try:
+            # The core's kinds first, whatever plugins are blocked; then the plugins'.
             kinds = host.collect("register_record_kinds", RecordKind)
-            storage.register_kinds(kinds)
+            storage.register_kinds([*CORE_KINDS, *kinds])
             jurisdictions = host.collect("register_jurisdictions", Jurisdiction)
             fields = _member_fields(host)
             profile = _load_profile(storage, name=name, timezone=timezone)
@@ -96,6 +98,11 @@ class Network:
         )
         network = cls(context)
         context.network = network
+        try:
+            host.call_all("startup", network=network)
+        except BaseException:
+            network.close()
+            raise
         return network
 
     # -- the network itself -----------------------------------------------------
@@ -213,7 +220,9 @@ class Network:
 def _open_storage(host: PluginHost, url: str) -> Storage:
     answer = host.call_first("open_storage", url=url)
     if answer is None:
-        raise ValidationError("storage", url, "no installed backend opens this URL")
+        blocked = host.blocked()
+        because = f" (blocked plugins: {', '.join(blocked)})" if blocked else ""
+        raise ValidationError("storage", url, f"no installed backend opens this URL{because}")
     plugin, storage = answer
     if not isinstance(storage, Storage):
         raise PluginError(plugin, "open_storage", f"returned {storage!r}, not a Storage")

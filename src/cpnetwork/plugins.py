@@ -1,14 +1,22 @@
-"""Building a plugin manager and calling hooks so a failing plugin is named.
+"""Building a plugin manager and calling hooks through pluggy so a failing plugin is named.
 
 Each network gets its own manager (no global one at import time), so an embedding
 application and its tests decide what loads.
+
+Every hook call goes through ``manager.hook.<name>(**kwargs)``: pluggy runs wrappers,
+``firstresult``, ``tryfirst``/``trylast`` and call monitoring.  To name the plugin at
+fault, each implementation's function is wrapped when its plugin registers (pluggy
+still calls it): an exception it raises becomes a :class:`PluginError` naming its plugin
+and hook, and its answer is noted so a wrong answer can be traced to whoever gave it.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
+from contextvars import ContextVar
 from importlib import metadata
 from typing import Any
 
@@ -19,7 +27,7 @@ from cpnetwork.errors import CpnetworkError, PluginError
 
 ENTRY_POINT_GROUP = "cpnetwork"
 
-#: Built-in behaviour, registered like any third-party plugin.
+#: Built-in behaviour, registered like any third-party plugin; each one can be blocked.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "cpnetwork.builtins.memory_backend",
     "cpnetwork.builtins.sql_backend",
@@ -31,9 +39,125 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 #: Comma-separated plugin names that must not load (built-in or entry point).
 BLOCK_ENV = "CPNETWORK_BLOCK_PLUGINS"
 
+#: ``check(answer)``: why one implementation's answer is wrong, or None if it is fine.
+AnswerCheck = Callable[[Any], "str | None"]
+
+#: Name given to an answer no implementation or new-style wrapper returned (an
+#: old-style ``hookwrapper`` that forced the result).
+FORCED = "an old-style hookwrapper"
+
+
+class _Call:
+    """What the implementations answered during one hook call made by :class:`PluginHost`."""
+
+    def __init__(self, hook: str, check: AnswerCheck | None) -> None:
+        self.hook = hook
+        self.check = check
+        #: ``(plugin, answer)`` for every implementation that answered, in call order.
+        self.answers: list[tuple[str, Any]] = []
+        #: ``(plugin, result)`` for every new-style wrapper, innermost first.
+        self.wrapped: list[tuple[str, Any]] = []
+
+    def owner(self, answer: object) -> str:
+        """The plugin that produced ``answer``: an implementation, else the wrapper that
+        first returned it (a wrapper that passes an answer through does not own it)."""
+        for plugin, given in self.answers:
+            if given is answer:
+                return plugin
+        for plugin, result in self.wrapped:
+            if result is answer or (isinstance(result, list) and any(r is answer for r in result)):
+                return plugin
+        return FORCED
+
+
+_CURRENT: ContextVar[_Call | None] = ContextVar("cpnetwork_hook_call", default=None)
+_RUNNING: ContextVar[str | None] = ContextVar("cpnetwork_running_plugin", default=None)
+
+
+def running_plugin() -> str | None:
+    """The name of the plugin whose hook implementation is running now, if any.
+
+    For arguments a hook changes (``register_commands`` adds to ``cli``): who added what.
+    """
+    return _RUNNING.get()
+
+
+def _current(hook: str) -> _Call | None:
+    call = _CURRENT.get()
+    return call if call is not None and call.hook == hook else None
+
+
+def _attributed(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
+    """``impl.function``, naming its plugin when it raises or answers wrongly."""
+    function, plugin = impl.function, impl.plugin_name
+
+    @functools.wraps(function)
+    def attributed(*args: Any, **kwargs: Any) -> Any:
+        running = _RUNNING.set(plugin)
+        try:
+            answer = function(*args, **kwargs)
+        except CpnetworkError:
+            raise
+        except Exception as exc:
+            raise PluginError(plugin, hook, f"raised {exc!r}") from exc
+        finally:
+            _RUNNING.reset(running)
+        call = _current(hook)
+        if call is not None and answer is not None:
+            if call.check is not None and (problem := call.check(answer)) is not None:
+                raise PluginError(plugin, hook, problem)
+            call.answers.append((plugin, answer))
+        return answer
+
+    return attributed
+
+
+def _attributed_wrapper(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
+    """A wrapper's generator function, naming its plugin when the wrapper itself raises.
+
+    Errors thrown into it from inner implementations are already named (or come from
+    pluggy) and pass through unchanged.
+    """
+    function: Callable[..., Generator[None, Any, Any]] = impl.function  # type: ignore[assignment]
+    plugin = impl.plugin_name
+
+    @functools.wraps(function)
+    def attributed(*args: Any, **kwargs: Any) -> Generator[None, Any, Any]:
+        try:
+            result = yield from function(*args, **kwargs)
+        except (CpnetworkError, pluggy.HookCallError):
+            raise
+        except Exception as exc:
+            raise PluginError(plugin, hook, f"raised {exc!r}") from exc
+        call = _current(hook)
+        if call is not None and impl.wrapper:
+            call.wrapped.append((plugin, result))
+        return result
+
+    return attributed
+
+
+class _Manager(pluggy.PluginManager):
+    """A pluggy manager whose implementations name their plugin when they fail."""
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        registered = super().register(plugin, name)
+        if registered is None:  # blocked
+            return None
+        for caller in self.get_hookcallers(plugin) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin:
+                    wrap = _attributed_wrapper if impl.wrapper or impl.hookwrapper else _attributed
+                    impl.function = wrap(impl, caller.name)  # type: ignore[misc]
+        return registered
+
 
 class PluginHost:
-    """A pluggy manager plus calls that check answers and name the plugin at fault."""
+    """A pluggy manager plus calls that check answers and name the plugin at fault.
+
+    Every call goes through pluggy (``manager.hook.<name>``), so new-style
+    ``wrapper=True`` implementations, ``firstresult`` and monitoring all apply.
+    """
 
     def __init__(self, manager: pluggy.PluginManager) -> None:
         self.manager = manager
@@ -45,54 +169,70 @@ class PluginHost:
             name for name, plugin in self.manager.list_name_plugin() if plugin is not None
         )
 
+    def blocked(self) -> list[str]:
+        """Names of the plugins blocked from loading."""
+        return sorted(name for name, plugin in self.manager.list_name_plugin() if plugin is None)
+
     def hooks_of(self, name: str) -> list[str]:
         plugin = self.manager.get_plugin(name)
         callers = self.manager.get_hookcallers(plugin) or []
         return sorted(caller.name for caller in callers)
 
-    def _call_order(self, hook_name: str) -> list[pluggy.HookImpl]:
-        caller = getattr(self.manager.hook, hook_name)
-        # pluggy runs implementations last-registered (and tryfirst) first.
-        return list(reversed(caller.get_hookimpls()))
-
-    def _call(self, impl: pluggy.HookImpl, hook_name: str, kwargs: dict[str, Any]) -> Any:
+    def _call(
+        self, hook_name: str, kwargs: dict[str, Any], check: AnswerCheck | None = None
+    ) -> tuple[list[tuple[str, Any]], _Call]:
+        """Call the hook through pluggy; its non-None answers, each with its plugin."""
+        caller: pluggy.HookCaller = getattr(self.manager.hook, hook_name)
+        call = _Call(hook_name, check)
+        token = _CURRENT.set(call)
         try:
-            return impl.function(**{name: kwargs[name] for name in impl.argnames})
-        except CpnetworkError:
-            raise
-        except Exception as exc:
-            raise PluginError(impl.plugin_name, hook_name, f"raised {exc!r}") from exc
+            result = caller(**kwargs)
+        finally:
+            _CURRENT.reset(token)
+        firstresult = caller.spec is not None and caller.spec.opts.get("firstresult", False)
+        if firstresult or result is None:  # None: a wrapper of a hook answering nothing
+            answers = [result]
+        elif isinstance(result, list):
+            answers = result
+        else:  # a wrapper replaced the list of answers with something else
+            raise PluginError(call.owner(result), hook_name, f"returned {result!r}, not a list")
+        return [(call.owner(answer), answer) for answer in answers if answer is not None], call
 
-    def call_all(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Every implementation's answer that is not None, with its plugin's name."""
-        answers = []
-        for impl in self._call_order(hook_name):
-            result = self._call(impl, hook_name, kwargs)
-            if result is not None:
-                answers.append((impl.plugin_name, result))
-        return answers
+    def call_all(self, hook_name: str, /, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Every answer that is not None, with the name of the plugin that gave it.
 
-    def call_first(self, hook_name: str, **kwargs: Any) -> tuple[str, Any] | None:
-        """The first answer that is not None, with its plugin's name."""
-        for impl in self._call_order(hook_name):
-            result = self._call(impl, hook_name, kwargs)
-            if result is not None:
-                return impl.plugin_name, result
-        return None
+        An answer passed through unchanged by a wrapper belongs to the implementation
+        that gave it; one a wrapper made belongs to the wrapper's plugin.
+        """
+        return self._call(hook_name, kwargs)[0]
+
+    def call_first(self, hook_name: str, /, **kwargs: Any) -> tuple[str, Any] | None:
+        """The first answer that is not None (the hook's result for ``firstresult``
+        hooks), with the name of the plugin that gave it."""
+        answers = self._call(hook_name, kwargs)[0]
+        return answers[0] if answers else None
 
     def collect(
-        self, hook_name: str, item_type: type | tuple[type, ...], **kwargs: Any
+        self, hook_name: str, item_type: type | tuple[type, ...], /, **kwargs: Any
     ) -> list[Any]:
-        """Flatten list answers of a ``register_*`` / ``check_*`` hook, type-checked."""
-        items: list[Any] = []
-        for plugin, answer in self.call_all(hook_name, **kwargs):
+        """Flatten list answers of a ``register_*`` / ``check_*`` hook, type-checked.
+
+        Each implementation's answer is checked as it returns, before any wrapper sees
+        it; what wrappers return is checked again at the end.
+        """
+
+        def check(answer: Any) -> str | None:
             if isinstance(answer, str | bytes) or not isinstance(answer, Sequence):
-                raise PluginError(plugin, hook_name, f"returned {answer!r}, not a list")
+                return f"returned {answer!r}, not a list"
             for item in answer:
                 if not isinstance(item, item_type):
-                    raise PluginError(
-                        plugin, hook_name, f"returned {item!r}, not {_type_name(item_type)}"
-                    )
+                    return f"returned {item!r}, not {_type_name(item_type)}"
+            return None
+
+        items: list[Any] = []
+        for plugin, answer in self._call(hook_name, kwargs, check)[0]:
+            if (problem := check(answer)) is not None:
+                raise PluginError(plugin, hook_name, problem)
             items.extend(answer)
         return items
 
@@ -115,7 +255,7 @@ def get_plugin_manager(
     that must not load.  A plugin that fails to import, or implements a hook that does
     not exist, is a :class:`~cpnetwork.errors.PluginError` naming it.
     """
-    manager = pluggy.PluginManager("cpnetwork")
+    manager = _Manager("cpnetwork")
     manager.add_hookspecs(hookspecs)
     blocked = set(block) | {n.strip() for n in os.environ.get(BLOCK_ENV, "").split(",")}
     for name in blocked - {""}:

@@ -29,7 +29,7 @@ def test_a_builtin_can_be_blocked_and_replaced() -> None:
         load_entrypoints=False, block=["cpnetwork.builtins.waitlist"], plugins=[FirstInLine()]
     )
     assert "cpnetwork.builtins.waitlist" not in host.names()
-    assert host.call_first("order_waitlist", program=None, waitlisted=[1, 2]) == (
+    assert host.call_first("order_waitlist", program=None, waitlisted=[1, 2], network=None) == (
         "FirstInLine",
         [1, 2],
     )
@@ -135,3 +135,311 @@ def test_handle_event_plugins_observe_committed_changes() -> None:
         with pytest.raises(Exception):  # noqa: B017 - any refusal must emit nothing
             net.members.add(email="A@example.org")
     assert digest.seen == ["MemberAdded"]
+
+
+# -- hooks are called through pluggy ------------------------------------------------------
+def _program(net: Network, title: str = "Leadership I", **policy: Any) -> Any:
+    from cpnetwork.model import EnrollmentMode, EnrollmentPolicy
+
+    return net.programs.create(
+        title=title,
+        program_year=2024,
+        policy=EnrollmentPolicy(mode=EnrollmentMode("registration"), **policy),
+    )
+
+
+class Exploding:
+    @hookimpl
+    def check_eligibility(self, member: Any) -> list[str]:
+        raise ValueError(f"no rule for {member.email}")
+
+
+class Sloppy:
+    @hookimpl
+    def check_eligibility(self) -> Any:
+        return "not a list of reasons"
+
+
+class PassThrough:
+    """A new-style wrapper around every decision, changing nothing."""
+
+    @hookimpl(wrapper=True)
+    def check_eligibility(self) -> Any:
+        return (yield)
+
+    @hookimpl(wrapper=True)
+    def register_member_fields(self) -> Any:
+        return (yield)
+
+
+@pytest.mark.parametrize("wrappers", [[], [PassThrough()]], ids=["alone", "wrapped"])
+def test_a_raising_hook_is_named_with_its_hook_also_when_wrapped(wrappers: list[object]) -> None:
+    with Network.open("memory://", plugins=[Exploding(), *wrappers], load_entrypoints=False) as net:
+        member = net.members.add(email="ada@example.org")
+        with pytest.raises(PluginError) as caught:
+            net.enrollment.register(_program(net).id, member.id)
+    assert (caught.value.plugin, caught.value.hook) == ("Exploding", "check_eligibility")
+    assert "raised ValueError('no rule for ada@example.org')" in str(caught.value)
+    assert isinstance(caught.value.__cause__, ValueError)
+
+
+@pytest.mark.parametrize("wrappers", [[], [PassThrough()]], ids=["alone", "wrapped"])
+def test_a_wrong_answer_is_named_with_its_hook_also_when_wrapped(wrappers: list[object]) -> None:
+    with Network.open("memory://", plugins=[Sloppy(), *wrappers], load_entrypoints=False) as net:
+        member = net.members.add(email="ada@example.org")
+        with pytest.raises(PluginError, match="not a list of reasons") as caught:
+            net.enrollment.register(_program(net).id, member.id)
+    assert (caught.value.plugin, caught.value.hook) == ("Sloppy", "check_eligibility")
+
+
+def test_a_wrong_registration_is_named_before_a_wrapper_sees_it() -> None:
+    class Sloppy:
+        @hookimpl
+        def register_member_fields(self) -> Any:
+            return [42]
+
+    class Counting:
+        @hookimpl(wrapper=True)
+        def register_member_fields(self) -> Any:
+            answers = yield
+            assert all(field.name for answer in answers for field in answer)  # not 42.name
+            return answers
+
+    with pytest.raises(PluginError, match="returned 42, not CustomField") as caught:
+        Network.open("memory://", plugins=[Sloppy(), Counting()], load_entrypoints=False)
+    assert (caught.value.plugin, caught.value.hook) == ("Sloppy", "register_member_fields")
+
+
+def test_a_wrapper_that_raises_or_answers_wrongly_is_named() -> None:
+    class Breaking:
+        @hookimpl(wrapper=True)
+        def check_eligibility(self) -> Any:
+            yield
+            raise RuntimeError("rules server down")
+
+    class Garbling:
+        @hookimpl(wrapper=True)
+        def register_member_fields(self) -> Any:
+            answers = yield
+            return [*answers, ["science_credential"]]
+
+    with Network.open("memory://", plugins=[Breaking()], load_entrypoints=False) as net:
+        member = net.members.add(email="ada@example.org")
+        with pytest.raises(PluginError, match=r"raised RuntimeError\('rules server down'\)") as e:
+            net.enrollment.register(_program(net).id, member.id)
+    assert (e.value.plugin, e.value.hook) == ("Breaking", "check_eligibility")
+    with pytest.raises(PluginError, match="returned 'science_credential', not CustomField") as e:
+        Network.open("memory://", plugins=[Garbling()], load_entrypoints=False)
+    assert (e.value.plugin, e.value.hook) == ("Garbling", "register_member_fields")
+
+
+def test_an_error_of_the_library_raised_by_a_plugin_passes_through_unchanged() -> None:
+    from cpnetwork import ValidationError
+
+    refusal = ValidationError("Member", None, "closed for the summer")
+
+    class Closed:
+        @hookimpl
+        def check_eligibility(self) -> list[str]:
+            raise refusal
+
+    with Network.open(
+        "memory://", plugins=[Closed(), PassThrough()], load_entrypoints=False
+    ) as net:
+        member = net.members.add(email="ada@example.org")
+        with pytest.raises(ValidationError) as caught:
+            net.enrollment.register(_program(net).id, member.id)
+    assert caught.value is refusal
+
+
+def test_answers_keep_the_name_of_the_plugin_that_gave_them() -> None:
+    class Seconded:
+        @hookimpl(wrapper=True)
+        def check_eligibility(self) -> Any:
+            answers = yield
+            return [*answers, ["seconded"]]
+
+    class Busy:
+        @hookimpl
+        def check_eligibility(self) -> list[str]:
+            return ["busy"]
+
+    with Network.open("memory://", plugins=[Busy(), Seconded()], load_entrypoints=False) as net:
+        answers = net.plugins.call_all(
+            "check_eligibility",
+            program=_program(net),
+            member=net.members.add(email="ada@example.org"),
+            organizations=[],
+            region=None,
+            network=net,
+        )
+    assert answers == [
+        ("Busy", ["busy"]),
+        ("cpnetwork.builtins.eligibility", []),
+        ("Seconded", ["seconded"]),
+    ]
+
+
+def test_call_monitoring_sees_every_hook_call() -> None:
+    """Every hook call goes through pluggy (a hook no plugin implements is not called)."""
+
+    class Outbox:
+        @hookimpl
+        def record_event(self, event: Any) -> None:
+            return None
+
+    seen: list[str] = []
+    with Network.open("memory://", load_entrypoints=False, plugins=[Outbox()]) as net:
+        undo = net.plugins.manager.add_hookcall_monitoring(
+            lambda hook_name, impls, kwargs: seen.append(hook_name),
+            lambda outcome, hook_name, impls, kwargs: None,
+        )
+        member = net.members.add(email="ada@example.org")
+        net.enrollment.register(_program(net).id, member.id)
+        undo()
+    assert "check_eligibility" in seen and "record_event" in seen
+
+
+def test_firstresult_stops_at_the_first_answer() -> None:
+    calls: list[str] = []
+
+    class Early:
+        @hookimpl(tryfirst=True)
+        def order_waitlist(self, waitlisted: list[Any]) -> list[Any]:
+            calls.append("early")
+            return list(reversed(waitlisted))
+
+    host = get_plugin_manager(load_entrypoints=False, plugins=[Early()])
+    answer = host.call_first("order_waitlist", program=None, waitlisted=[1, 2], network=None)
+    assert answer == ("Early", [2, 1]) and calls == ["early"]
+
+
+# -- the startup hook and the core's own kinds ------------------------------------------
+def test_startup_is_called_once_with_the_ready_network() -> None:
+    opened: list[Network] = []
+
+    class Greeter:
+        @hookimpl
+        def startup(self, network: Network) -> None:
+            assert network.profile.name == "Hooks"
+            opened.append(network)
+
+    net = Network.open("memory://", name="Hooks", plugins=[Greeter()], load_entrypoints=False)
+    assert opened == [net]
+
+
+def test_a_failing_startup_is_named_and_nothing_stays_open() -> None:
+    from cpnetwork.storage import MemoryStorage
+
+    closed: list[str] = []
+
+    class Tidy(MemoryStorage):
+        def close(self) -> None:
+            closed.append(self.url)
+            super().close()
+
+    class Store:
+        @hookimpl(tryfirst=True)
+        def open_storage(self, url: str) -> Any:
+            return Tidy(url)
+
+    class Grumpy:
+        @hookimpl
+        def startup(self) -> None:
+            raise OSError("no mail server")
+
+    with pytest.raises(PluginError, match="raised OSError") as caught:
+        Network.open("memory://", plugins=[Store(), Grumpy()], load_entrypoints=False)
+    assert (caught.value.plugin, caught.value.hook) == ("Grumpy", "startup")
+    assert closed == ["memory://"]
+
+
+def test_the_core_kinds_are_registered_by_the_network_then_the_plugins() -> None:
+    from attrs import frozen
+
+    from cpnetwork.storage import CORE_KINDS, RecordKind
+
+    @frozen(kw_only=True)
+    class Badge:
+        id: str
+        member_id: str
+
+    badges = RecordKind(name="badges", cls=Badge)
+
+    class Badges:
+        @hookimpl
+        def register_record_kinds(self) -> list[RecordKind]:
+            return [badges]
+
+    with Network.open("memory://", plugins=[Badges()], load_entrypoints=False) as net:
+        assert list(net.storage.iter_kinds()) == [*CORE_KINDS, badges]
+        assert "register_record_kinds" not in net.plugins.hooks_of(
+            "cpnetwork.builtins.memory_backend"
+        )
+
+
+def test_blocking_the_memory_backend_says_why_memory_urls_fail() -> None:
+    from cpnetwork import ValidationError
+
+    with pytest.raises(
+        ValidationError,
+        match=r"no installed backend opens this URL "
+        r"\(blocked plugins: cpnetwork\.builtins\.memory_backend\)",
+    ):
+        Network.open(
+            "memory://", block_plugins=["cpnetwork.builtins.memory_backend"], load_entrypoints=False
+        )
+
+
+# -- every hook has a test ----------------------------------------------------------------
+def _hooks() -> list[str]:
+    import inspect
+
+    from cpnetwork import hookspecs
+
+    return [
+        name
+        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+        if hasattr(function, "cpnetwork_spec")
+    ]
+
+
+@pytest.mark.parametrize("hook", _hooks())
+def test_every_hook_has_a_test_implementing_it(hook: str) -> None:
+    from pathlib import Path
+
+    tests = Path(__file__).parents[1]
+    implemented = (
+        path for path in tests.rglob("*.py") if f"def {hook}(" in path.read_text(encoding="utf-8")
+    )
+    assert next(implemented, None) is not None, f"no test under tests/ implements {hook}"
+
+
+def test_register_commands_goes_through_pluggy_so_wrappers_apply() -> None:
+    import click
+
+    from cpnetwork.cli import plugin_commands
+
+    class Greeter:
+        @hookimpl
+        def register_commands(self, cli: click.Group) -> None:
+            cli.add_command(click.Command("hello"))
+
+    class Audit:
+        @hookimpl(wrapper=True)
+        def register_commands(self, cli: click.Group) -> Any:
+            yield
+            assert sorted(cli.commands) == ["hello"]
+            cli.add_command(click.Command("audit"))
+
+    class Again:
+        @hookimpl
+        def register_commands(self, cli: click.Group) -> None:
+            cli.add_command(click.Command("hello"))
+
+    host = get_plugin_manager(load_entrypoints=False, plugins=[Greeter(), Audit()])
+    assert sorted(plugin_commands(host, {"members"})) == ["audit", "hello"]
+    host = get_plugin_manager(load_entrypoints=False, plugins=[Greeter(), Again(), Audit()])
+    with pytest.raises(PluginError, match="'hello' is already defined by Again") as caught:
+        plugin_commands(host, {"members"})
+    assert (caught.value.plugin, caught.value.hook) == ("Greeter", "register_commands")

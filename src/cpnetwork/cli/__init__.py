@@ -33,7 +33,7 @@ from cpnetwork.cli.plugins import plugins_command
 from cpnetwork.cli.programs import programs_group
 from cpnetwork.cli.sessions import sessions_group
 from cpnetwork.errors import CpnetworkError, PluginError
-from cpnetwork.plugins import PluginHost
+from cpnetwork.plugins import PluginHost, running_plugin
 
 __all__ = ["CliConfig", "CliError", "CliState", "cli", "main"]
 
@@ -104,35 +104,39 @@ def _os_error(exc: OSError) -> str:
     return f"{where}{exc.strerror or exc}"
 
 
+class _PluginCommands(click.Group):
+    """The ``cli`` given to ``register_commands``: notes the plugin adding each command.
+
+    pluggy calls the implementations one after another, so the plugin running when a
+    command is added is the one adding it; a name already taken is refused at once.
+    """
+
+    def __init__(self, builtin: set[str]) -> None:
+        super().__init__("cpnetwork")
+        self.builtin = builtin
+        self.owners: dict[str, str] = {}
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name or ""
+        plugin = running_plugin() or "a plugin"
+        if name in self.builtin or name in self.owners:
+            owner = self.owners.get(name, "cpnetwork")
+            raise PluginError(
+                plugin, "register_commands", f"command {name!r} is already defined by {owner}"
+            )
+        super().add_command(cmd, name)
+        self.owners[name] = plugin
+
+
 def plugin_commands(host: PluginHost, builtin: set[str]) -> dict[str, click.Command]:
-    """Commands plugins add, each plugin given a group of its own to add them to.
+    """Commands plugins add through ``register_commands``, called through pluggy.
 
     A name already taken (by a built-in command or another plugin) is a PluginError
     naming the plugin, as any wrong answer to a hook is.
     """
-    found: dict[str, click.Command] = {}
-    owners: dict[str, str] = {}
-    caller = host.manager.hook.register_commands
-    for impl in reversed(caller.get_hookimpls()):
-        group = click.Group("cpnetwork")
-        arguments = {"cli": group}
-        try:
-            impl.function(**{name: arguments[name] for name in impl.argnames})
-        except CpnetworkError:
-            raise
-        except Exception as exc:
-            raise PluginError(impl.plugin_name, "register_commands", f"raised {exc!r}") from exc
-        for name, command in group.commands.items():
-            if name in builtin or name in owners:
-                owner = owners.get(name, "cpnetwork")
-                raise PluginError(
-                    impl.plugin_name,
-                    "register_commands",
-                    f"command {name!r} is already defined by {owner}",
-                )
-            found[name] = command
-            owners[name] = impl.plugin_name
-    return found
+    group = _PluginCommands(builtin)
+    host.call_all("register_commands", cli=group)
+    return dict(group.commands)
 
 
 @click.group(

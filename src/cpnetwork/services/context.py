@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -51,6 +52,8 @@ class Context:
         self.jurisdictions = jurisdictions
         self.member_fields = member_fields
         self.observers: list[Observer] = []
+        #: ``uow``: the change in progress on this thread, if any.
+        self._local = threading.local()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -78,24 +81,56 @@ class Context:
         """Whether anything outside the transaction looks at events after commit."""
         return bool(self.observers) or bool(self.plugins.manager.hook.handle_event.get_hookimpls())
 
+    def _active(self) -> UnitOfWork | None:
+        active: UnitOfWork | None = getattr(self._local, "uow", None)
+        return active
+
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """A change: one transaction, its events delivered after it commits.
+
+        Called while a change is in progress on this thread (a hook calling the network
+        from inside the change), it joins that change instead of nesting: reads see the
+        change so far, writes commit or roll back with it.
+        """
+        active = self._active()
+        if active is not None:
+            yield active
+            return
         with self.storage.transaction() as tx:
             uow = UnitOfWork(self, tx)
-            yield uow
-            uow.flush()
+            self._local.uow = uow
+            try:
+                yield uow
+                uow.flush()
+            finally:
+                self._local.uow = None
         self._deliver(uow.events)
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
+        """A transaction to read in; inside a change, the change's own (see above)."""
+        active = self._active()
+        if active is not None:
+            yield active.tx
+            return
         with self.storage.transaction() as tx:
             yield tx
 
     @contextmanager
     def reading_work(self) -> Iterator[UnitOfWork]:
         """A unit of work for reads that need its helpers (``require``, ledgers)."""
+        active = self._active()
+        if active is not None:
+            yield active
+            return
         with self.reading() as tx:
-            yield UnitOfWork(self, tx)
+            uow = UnitOfWork(self, tx)
+            self._local.uow = uow
+            try:
+                yield uow
+            finally:
+                self._local.uow = None
 
     def _deliver(self, events: list[Event]) -> None:
         failures: list[CpnetworkError] = []

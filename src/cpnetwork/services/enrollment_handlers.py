@@ -168,6 +168,7 @@ def check_eligibility(uow: UnitOfWork, program: Program, member: Member) -> None
         member=member,
         organizations=organizations,
         region=context.region_of(county),
+        network=context.network,
     ):
         if isinstance(answer, str) or not all(isinstance(r, str) for r in answer):
             raise PluginError(plugin, "check_eligibility", f"returned {answer!r}, not reasons")

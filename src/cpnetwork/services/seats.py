@@ -213,7 +213,7 @@ def ordered_waitlist(uow: UnitOfWork, program: Program) -> list[Enrollment]:
     if not waitlisted:
         return []
     answer = uow.context.plugins.call_first(
-        "order_waitlist", program=program, waitlisted=list(waitlisted)
+        "order_waitlist", program=program, waitlisted=list(waitlisted), network=uow.context.network
     )
     if answer is None:
         return waitlisted
