@@ -148,7 +148,8 @@ class Context:
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
-        with self.storage.transaction() as tx:
+        """A read-only transaction: queries never wait behind a writer."""
+        with self.storage.transaction(read_only=True) as tx:
             yield tx
 
     def _deliver(self, events: list[Event]) -> None:

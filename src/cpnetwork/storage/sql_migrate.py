@@ -95,18 +95,28 @@ def _migrate(connection: sa.Connection, revision: str) -> None:
     command.upgrade(alembic_config(connection=connection), revision)
 
 
-def ensure_schema(engine: sa.Engine, core_tables: frozenset[str], url: str) -> None:
-    """Bring a new database to head; refuse one at another revision (module docstring)."""
+def ensure_schema(
+    engine: sa.Engine, core_tables: frozenset[str], url: str, *, read_only: bool = False
+) -> None:
+    """Bring a new database to head; refuse one at another revision (module docstring).
+
+    A ``read_only`` database is only checked: it must already be at head.
+    """
     with (
         translated(url, "checking the schema", driver_errors(engine)),
         engine.connect() as connection,
         connection.begin(),
     ):
-        hold_schema_lock(connection)
+        if not read_only:
+            hold_schema_lock(connection)
         current = current_revision(connection)
         head = head_revision()
         if current == head:
             return
+        if current is None and read_only:
+            raise SchemaVersionError(
+                "storage", url, "the database has no schema and is opened read-only"
+            )
         if current is None:
             present = core_tables & set(sa.inspect(connection).get_table_names())
             if present:

@@ -13,13 +13,15 @@ yields a fresh, empty store (the suite registers the kinds it needs)::
                 yield store
 
 Capabilities a backend lacks skip with a reason: set ``concurrent_writers = False``
-when it cannot run transactions from several threads, and leave the ``reopen``
-fixture alone when data does not outlive ``close()`` (as with ``memory://``).
+when it cannot run transactions from several threads, ``concurrent_readers = False``
+when a read-only transaction waits for an open writer (as with ``memory://``), and
+leave the ``reopen`` fixture alone when data does not outlive ``close()``.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -334,6 +336,8 @@ class StorageConformance:
 
     #: Transactions may run from several threads at once and ``lock`` serializes them.
     concurrent_writers: bool = True
+    #: A read-only transaction runs while another thread's writer is still open.
+    concurrent_readers: bool = True
 
     # fixtures -----------------------------------------------------------------
     @pytest.fixture
@@ -910,6 +914,68 @@ class StorageConformance:
         assert seated.count(True) == capacity
         with store.transaction() as tx:
             assert tx.count(m.Enrollment, {"program_id": program.id}) == {(): capacity}
+
+    # read-only transactions ---------------------------------------------------
+    def test_a_read_only_transaction_refuses_writes_and_changes_nothing(
+        self, store: Storage
+    ) -> None:
+        member = _member("ada@example.org", id="m1", county="Alameda")
+        with store.transaction() as tx:
+            tx.insert(member)
+        writes: dict[str, Callable[[Any], None]] = {
+            "insert": lambda tx: tx.insert(_member("grace@example.org")),
+            "insert_many": lambda tx: tx.insert_many([_member("many@example.org")]),
+            "update": lambda tx: tx.update(attrs.evolve(member, county="Fresno")),
+            "delete": lambda tx: tx.delete(m.Member, member.id),
+            "lock": lambda tx: tx.lock(m.Member, member.id),
+        }
+        for operation, write in writes.items():
+            with store.transaction(read_only=True) as tx:
+                with pytest.raises(StorageError) as raised:
+                    write(tx)
+                assert f"{operation} refused" in str(raised.value)
+                assert store.url in str(raised.value)
+                assert tx.find(m.Member) == [member]  # the transaction goes on
+        with store.transaction() as tx:
+            assert tx.find(m.Member) == [member]
+
+    def test_a_read_only_transaction_sees_committed_data(self, store: Storage) -> None:
+        member = _member("ada@example.org", id="m1", county="Alameda")
+        with store.transaction() as tx:
+            tx.insert(member)
+            tx.insert(_enrollment("p1", member.id, "enrolled"))
+        with store.transaction(read_only=True) as tx:
+            assert tx.get(m.Member, member.id) == member
+            assert tx.find(m.Member, {"county": "Alameda"}) == [member]
+            assert tx.count(m.Enrollment, group_by=("status",)) == {("enrolled",): 1}
+
+    def test_a_reader_does_not_wait_for_an_open_writer(self, store: Storage) -> None:
+        if not self.concurrent_readers:
+            pytest.skip(f"{type(self).__name__} runs one transaction at a time")
+        with store.transaction() as tx:
+            tx.insert(_member("ada@example.org", id="m1"))
+        written, release = threading.Event(), threading.Event()
+
+        def write() -> None:
+            with store.transaction() as tx:
+                tx.insert(_member("late@example.org", id="late"))
+                written.set()
+                release.wait(timeout=10)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            writer = pool.submit(write)
+            try:
+                assert written.wait(timeout=10)
+                started = time.monotonic()
+                with store.transaction(read_only=True) as tx:
+                    assert tx.get(m.Member, "late") is None  # not committed yet
+                    assert tx.count(m.Member) == {(): 1}
+                assert time.monotonic() - started < 2
+            finally:
+                release.set()
+            writer.result()
+        with store.transaction(read_only=True) as tx:
+            assert tx.count(m.Member) == {(): 2}
 
     # every kind, and kinds from plugins ---------------------------------------
     def test_samples_cover_every_core_kind(self) -> None:
