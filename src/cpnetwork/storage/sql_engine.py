@@ -11,9 +11,11 @@ is switched off for that, following SQLAlchemy's documented recipe.
 A SQLite file that cannot be written (``?mode=ro`` in the URL, or a file or folder
 that is not writable, as on a read-only medium) is opened read-only through a SQLite
 URI (``file:…?mode=ro``, adding ``immutable=1`` when nothing can write beside it);
-then no connection sets WAL or writes anything (see :func:`sqlite_read_only`).  Each SQLite connection also gets the SQL function
-``cpnetwork_month(utc_text, zone)`` that grouping by :class:`~cpnetwork.storage.base.Month`
-calls (SQLite has no time-zone rules of its own).  PostgreSQL URLs run on psycopg 3.
+then no connection sets WAL or writes anything (see :func:`sqlite_read_only`).
+
+Each SQLite connection also gets the SQL function ``cpnetwork_month(utc_text, zone)``
+that grouping by :class:`~cpnetwork.storage.base.Month` calls (SQLite has no
+time-zone rules of its own).  PostgreSQL URLs run on psycopg 3.
 """
 
 from __future__ import annotations
