@@ -9,7 +9,7 @@ from typing import Any
 
 from attrs import evolve
 
-from cpnetwork.errors import ValidationError
+from cpnetwork.errors import NotFoundError, ValidationError
 from cpnetwork.events import MemberAdded, MemberUpdated, OrganizationAdded
 from cpnetwork.fields import validate_custom
 from cpnetwork.model import Affiliation, Member, Organization
@@ -48,8 +48,11 @@ class MemberService:
         return batch
 
     def get(self, member_id: str) -> Member:
-        with self._context.unit_of_work() as uow:
-            return uow.require(Member, member_id)
+        with self._context.reading() as tx:
+            member = tx.get(Member, member_id)
+        if member is None:
+            raise NotFoundError("Member", member_id)
+        return member
 
     def find_by_email(self, email: str) -> Member | None:
         with self._context.reading() as tx:
