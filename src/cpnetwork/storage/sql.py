@@ -141,13 +141,13 @@ class SQLStorage(Storage):
             with self._schema_change("registering kinds") as connection:
                 inspector = sa.inspect(connection)
                 tables = set(inspector.get_table_names())
-                usable = [
-                    item
+                prepared = [
+                    self._prepare_table(connection, inspector, item, item.kind.name in tables)
                     for item in mapped
-                    if self._prepare_table(connection, inspector, item, item.kind.name in tables)
                 ]
-            for item in usable:
-                self._mapped[item.kind.cls] = item
+            for item in prepared:
+                if item is not None:
+                    self._mapped[item.kind.cls] = item
 
     def _new_kinds(self, kinds: Iterable[RecordKind]) -> list[RecordKind]:
         names = {mapped.kind.name: cls for cls, mapped in self._mapped.items()}
@@ -166,8 +166,12 @@ class SQLStorage(Storage):
 
     def _prepare_table(
         self, connection: sa.Connection, inspector: sa.Inspector, item: MappedKind, exists: bool
-    ) -> bool:
-        """Check (or create) a kind's table; False when it is missing and cannot be made."""
+    ) -> MappedKind | None:
+        """Check (or create) a kind's table: how to use it, or None when it cannot be made.
+
+        A plugin table made before zones were kept lacks the zone columns of its
+        datetimes: it is used without them (those datetimes read back in UTC).
+        """
         name = item.kind.name
         if not exists and name in CORE_TABLES:
             raise SchemaVersionError(
@@ -176,12 +180,12 @@ class SQLStorage(Storage):
         if not exists and self.read_only:
             # Nothing of this kind was ever stored here: the kind stays out of the store.
             self._absent[item.kind.cls] = f"table {name!r} of {item.record_name} is missing"
-            return False
+            return None
         if not exists:
             item.table.create(connection)
-            return True
+            return item
         if name in CORE_TABLES:
-            return True
+            return item
         present = {column["name"] for column in inspector.get_columns(name)}
         missing = sorted(set(item.columns) - present)
         if missing:
@@ -191,7 +195,9 @@ class SQLStorage(Storage):
                 f"table {name!r} lacks columns {missing} of {item.record_name}; "
                 "the plugin that stores it must migrate its table",
             )
-        return True
+        if not set(item.zones) <= present:
+            return MappedKind.of(item.kind, sa.MetaData(), zones=present)
+        return item
 
     @contextmanager
     def _schema_change(self, action: str) -> Iterator[sa.Connection]:

@@ -915,6 +915,58 @@ class StorageConformance:
         with store.transaction() as tx:
             assert tx.count(m.Enrollment, {"program_id": program.id}) == {(): capacity}
 
+    # zones --------------------------------------------------------------------
+    def test_datetimes_read_back_in_the_zone_they_were_given_in(self, store: Storage) -> None:
+        india = timezone(timedelta(hours=5, minutes=30))
+        la = _session("p", datetime(2024, 10, 16, 16, 0, tzinfo=LA), id="la")  # 23:00 UTC
+        ist = _session("p", datetime(2024, 10, 17, 9, 0, tzinfo=india), id="ist")  # 03:30 UTC
+        utc = _session("p", datetime(2024, 10, 17, 1, 0, tzinfo=UTC), id="utc")
+        with store.transaction() as tx:
+            tx.insert(la)
+            tx.insert_many([ist, utc])
+        with store.transaction(read_only=True) as tx:
+            read = tx.get(m.Session, "la")
+            assert read is not None
+            assert (read.start.hour, read.start.date()) == (16, date(2024, 10, 16))
+            assert isinstance(read.start.tzinfo, ZoneInfo)
+            assert read.start.tzinfo.key == "America/Los_Angeles"
+            assert read.end.hour == 17 and read.end.tzinfo == read.start.tzinfo
+            found = tx.find(m.Session, order_by=("start",))
+            assert _ids(found) == ["la", "utc", "ist"]
+            assert [(s.start.hour, s.start.utcoffset()) for s in found] == [
+                (16, timedelta(hours=-7)),
+                (1, timedelta(0)),
+                (9, timedelta(hours=5, minutes=30)),
+            ]
+
+    def test_a_repeated_wall_time_round_trips_equal(self, store: Storage) -> None:
+        # 1:30 am happens twice on 2024-11-03 in Los Angeles; fold=1 is the second (PST).
+        first = datetime(2024, 11, 3, 1, 30, tzinfo=LA)
+        second = datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=LA)
+        moments = {"first": first, "second": second}
+        with store.transaction() as tx:
+            tx.insert_many([_session("p", start, id=name) for name, start in moments.items()])
+        with store.transaction(read_only=True) as tx:
+            for name, start in moments.items():
+                read = tx.get(m.Session, name)
+                assert read is not None and read.start == start
+                assert (read.start.tzinfo, read.start.fold) == (start.tzinfo, start.fold)
+                assert read.start.utcoffset() == start.utcoffset()
+
+    def test_zones_survive_bulk_writes(self, store: Storage) -> None:
+        zones = [LA, ZoneInfo("Asia/Kolkata"), UTC, timezone(timedelta(hours=-3))]
+        sessions = [
+            _session("p", datetime(2024, 10, 1, 9, n % 60, tzinfo=zones[n % 4]), id=f"s{n:03d}")
+            for n in range(240)
+        ]
+        with store.transaction() as tx:
+            tx.insert_many(sessions)
+        with store.transaction(read_only=True) as tx:
+            for session, read in zip(sessions, tx.find(m.Session), strict=True):
+                assert read == session
+                assert (read.start.hour, read.start.minute) == (9, session.start.minute)
+                assert read.start.utcoffset() == session.start.utcoffset()
+
     # read-only transactions ---------------------------------------------------
     def test_a_read_only_transaction_refuses_writes_and_changes_nothing(
         self, store: Storage
