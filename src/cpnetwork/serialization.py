@@ -63,7 +63,7 @@ def _structure_datetime(value: Any, _: type) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str) and value.endswith("]"):
-        text, _, key = value[:-1].partition("[")
+        text, _bracket, key = value[:-1].partition("[")
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is not None:
             return _on_wall_clock(moment, ZoneInfo(key))
