@@ -50,6 +50,7 @@ from typing import Any
 
 from cpnetwork import Network
 from cpnetwork.model import Attendance, AttendanceSource, AttendanceStatus, Member
+from cpnetwork.storage.sql_types import zone_text
 from cpnetwork.testing.synthetic import SyntheticNetwork, synthetic_network
 
 FULL_MEMBERS = 100_000
@@ -201,6 +202,7 @@ def attendance_values(record: Attendance, *, utc_text: bool = True) -> tuple[Any
         record.minutes,
         record.source.value,
         moment.isoformat(timespec="microseconds") if utc_text else moment,
+        zone_text(record.recorded_at),  # the recorded_at_tz column: the zone it was given in
     )
 
 
