@@ -15,8 +15,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from cpnetwork import Network
 from cpnetwork.model import Member
 
