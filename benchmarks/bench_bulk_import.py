@@ -50,6 +50,7 @@ from typing import Any
 
 from cpnetwork import Network
 from cpnetwork.model import Attendance, AttendanceSource, AttendanceStatus, Member
+from cpnetwork.storage.sql_types import zone_text
 from cpnetwork.testing.synthetic import SyntheticNetwork, synthetic_network
 
 FULL_MEMBERS = 100_000
@@ -99,6 +100,8 @@ class Report:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.peaks: dict[str, float] = {}
+        #: Peak resident set added during the step, over the resident set at its start.
+        self.added: dict[str, float] = {}
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -111,6 +114,7 @@ class Report:
         peak = _status_mib("VmHWM") if per_step else None
         if peak is not None and before is not None:
             self.peaks[name] = peak
+            self.added[name] = max(peak - before, 0.0)
             memory = f"peak RSS {peak:7.0f} MiB (+{max(peak - before, 0):5.0f} over the start)"
         else:
             self.peaks[name] = peak_mib()
@@ -149,7 +153,19 @@ def library_run(
         with report.step(f"{label} library members.add_many"):
             network.members.add_many(data.members)
         with report.step(f"{label} library attendance.record_many"):
-            network.attendance.record_many(rows)
+            network.attendance.record_many(rows, keep=False)
+
+
+def library_stream(url: str, data: SyntheticNetwork, report: Report, label: str) -> None:
+    """The attendance import again, from a generator, for the memory it adds."""
+    with Network.open(url, load_entrypoints=False) as network:
+        network.organizations.add_many(data.organizations)
+        with network.storage.transaction() as tx:
+            tx.insert_many([*data.programs, *data.sessions])
+        network.members.add_many(data.members)
+        rows = ((a.session_id, a.member_id, a.status, a.minutes, a.source) for a in data.attendance)
+        with report.step(f"{label} library record_many(generator)"):
+            network.attendance.record_many(rows, keep=False)
 
 
 # -- hand-written conversion for the baselines -----------------------------------------
@@ -190,6 +206,24 @@ def member_values(member: Member, *, text_json: bool = True) -> tuple[Any, ...]:
     )
 
 
+#: The attendance table's columns, in the order :func:`attendance_values` gives them.
+ATTENDANCE_COLUMNS = (
+    "id",
+    "session_id",
+    "member_id",
+    "program_id",
+    "status",
+    "minutes",
+    "source",
+    "recorded_at",
+    "recorded_at_tz",
+)
+
+
+#: PostgreSQL types of the floor table's columns that are not text.
+FLOOR_TYPES = {"minutes": "integer", "recorded_at": "timestamptz"}
+
+
 def attendance_values(record: Attendance, *, utc_text: bool = True) -> tuple[Any, ...]:
     moment = record.recorded_at.astimezone(UTC)
     return (
@@ -201,6 +235,7 @@ def attendance_values(record: Attendance, *, utc_text: bool = True) -> tuple[Any
         record.minutes,
         record.source.value,
         moment.isoformat(timespec="microseconds") if utc_text else moment,
+        zone_text(record.recorded_at),  # the recorded_at_tz column: the zone it was given in
     )
 
 
@@ -243,6 +278,14 @@ def sqlite_baseline(path: Path, schema: list[str], data: SyntheticNetwork, repor
 
     load("members", member_values, data.members)
     load("attendance", attendance_values, data.attendance)
+    floor = [attendance_values(record) for record in data.attendance]
+    columns = ", ".join(ATTENDANCE_COLUMNS)
+    connection.execute(f"CREATE TABLE attendance_floor ({columns})")
+    marks = ", ".join("?" * len(ATTENDANCE_COLUMNS))
+    with report.step("sqlite floor attendance: executemany, no index"):
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(f"INSERT INTO attendance_floor VALUES ({marks})", floor)
+        connection.execute("COMMIT")
     connection.close()
 
 
@@ -277,6 +320,7 @@ def run_sqlite(data: SyntheticNetwork, rows: list[AttendanceTuple], report: Repo
         schema = sqlite_schema(library_file, ("members", "attendance"))
         sqlite_baseline(baseline_file, schema, data, report)
         print(f"  same rows on both sides: {sqlite_same_rows(library_file, baseline_file)}")
+        library_stream(f"sqlite:///{Path(folder) / 'stream.db'}", data, report, "sqlite")
 
 
 # -- PostgreSQL -------------------------------------------------------------------------
@@ -329,6 +373,19 @@ def postgres_baseline(url: str, data: SyntheticNetwork, report: Report) -> None:
 
         load("members", lambda m: member_values(m, text_json=False), data.members)
         load("attendance", lambda a: attendance_values(a, utc_text=False), data.attendance)
+        floor = [attendance_values(a, utc_text=False) for a in data.attendance]
+        columns = ", ".join(ATTENDANCE_COLUMNS)
+        types = ", ".join(f"{name} {FLOOR_TYPES.get(name, 'text')}" for name in ATTENDANCE_COLUMNS)
+        connection.execute(f"CREATE TABLE attendance_floor ({types})")
+        connection.commit()
+        with report.step("postgres floor attendance: COPY, no index"):
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY attendance_floor ({columns}) FROM STDIN") as copy,
+            ):
+                for row in floor:
+                    copy.write_row(row)
+            connection.commit()
 
 
 def postgres_same_rows(url: str, library: str, baseline: str) -> bool:
@@ -361,21 +418,29 @@ def run_postgres(
         return
     tag = uuid.uuid4().hex[:10]
     library, baseline = f"cpnetwork_bench_lib_{tag}", f"cpnetwork_bench_base_{tag}"
+    stream = f"cpnetwork_bench_stream_{tag}"
     try:
-        for schema in (library, baseline):
+        for schema in (library, baseline, stream):
             admin.execute(f'CREATE SCHEMA "{schema}"')
         library_run(_with_schema(url, library), data, rows, report, "postgres")
         postgres_baseline(_with_schema(url, baseline), data, report)
         print(f"  same rows on both sides: {postgres_same_rows(url, library, baseline)}")
+        library_stream(_with_schema(url, stream), data, report, "postgres")
     finally:
-        for schema in (library, baseline):
+        for schema in (library, baseline, stream):
             admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         admin.close()
 
 
 # -- summary ----------------------------------------------------------------------------
+#: What the library may cost over hand-written driver code doing the same work.
+TARGET_RATIO = 1.25
+#: The memory a streamed import of any size may add.
+TARGET_ADDED_MIB = 100
+
+
 def summary(report: Report, repeat: int) -> None:
-    print("Summary (ratio = library time / baseline time; under 2x is the target)")
+    print(f"Summary (ratio = library time / baseline time; the target is {TARGET_RATIO}x)")
     if repeat > 1:
         print(f"  (the fastest of {repeat} runs of each step)")
     for dialect, verb in (("sqlite", "executemany"), ("postgres", "COPY")):
@@ -389,12 +454,29 @@ def summary(report: Report, repeat: int) -> None:
             convert = f"{dialect} baseline {table}: convert"
             write = f"{dialect} baseline {table}: {verb}"
             total = sum(report.seconds.get(s, 0.0) for s in (convert, write))
+            ratio = report.seconds[library] / total if total else float("nan")
+            verdict = "ok" if ratio <= TARGET_RATIO else "OVER TARGET"
             print(
                 f"  {dialect:<8} {table:<10} library {report.seconds[library]:8.2f} s | "
                 f"baseline {total:8.2f} s (convert {report.seconds.get(convert, 0):.2f} + "
                 f"{verb} {report.seconds.get(write, 0):.2f}) | "
-                f"ratio {report.ratio(library, [convert, write])} "
+                f"ratio {ratio:.2f}x {verdict} "
                 f"({report.ratio(library, [write])} of {verb} alone)"
+            )
+        floor = next((n for n in report.seconds if n.startswith(f"{dialect} floor")), None)
+        library = f"{dialect} library attendance.record_many"
+        if floor is not None and library in report.seconds:
+            print(
+                f"  {dialect:<8} attendance against the floor ({floor.split(': ', 1)[1]}, "
+                f"{report.seconds[floor]:.2f} s): {report.ratio(library, [floor])}"
+            )
+        stream = f"{dialect} library record_many(generator)"
+        if stream in report.added:
+            added = report.added[stream]
+            verdict = "ok" if added < TARGET_ADDED_MIB else "OVER TARGET"
+            print(
+                f"  {dialect:<8} attendance from a generator: {report.seconds[stream]:.2f} s, "
+                f"peak memory added {added:.0f} MiB (target under {TARGET_ADDED_MIB}) {verdict}"
             )
     # Resetting VmHWM per step resets ru_maxrss too: the run's peak is the steps' largest.
     whole = max([peak_mib(), *report.peaks.values()])

@@ -17,14 +17,15 @@ from cpnetwork.model import Jurisdiction, NetworkProfile
 from cpnetwork.plugins import PluginHost, get_plugin_manager
 from cpnetwork.serialization import structure, unstructure
 from cpnetwork.services.attendance import AttendanceService
-from cpnetwork.services.community import ResourceService, TeamService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
 from cpnetwork.services.enrollment import EnrollmentService
 from cpnetwork.services.history import HistoryService
 from cpnetwork.services.people import MemberService, OrganizationService
 from cpnetwork.services.programs import ProgramService
+from cpnetwork.services.resources import ResourceService
 from cpnetwork.services.sessions import SessionService
 from cpnetwork.services.surveys import SurveyService
+from cpnetwork.services.teams import TeamService
 from cpnetwork.storage import CORE_KINDS, RecordKind, Storage
 
 #: Where a network lives when no URL is given: an SQLite file in the working directory.
@@ -196,6 +197,15 @@ class Network:
                 if progress is not None:
                     progress(kind.name, done, len(batches))
         return written
+
+    def count_records(self) -> int:
+        """How many records the network holds besides its profile (0: new and empty)."""
+        total = 0
+        with self._context.reading() as tx:
+            for kind in self.storage.iter_kinds():
+                if kind.cls is not NetworkProfile:
+                    total += tx.count(kind.cls).get((), 0)
+        return total
 
     def subscribe(self, observer: Observer) -> None:
         """Call ``observer(event)`` after each committed change (in-process observers)."""

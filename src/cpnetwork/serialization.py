@@ -3,6 +3,11 @@
 Records unstructure to JSON-compatible dicts (ISO 8601 datetimes with their offset,
 dates, durations in seconds, enums by value, sets as sorted lists) and structure back
 with unknown keys refused.
+
+A wall-clock time that a DST change repeats or skips also carries its IANA zone, as
+RFC 9557 writes it (``2024-11-03T01:30:00-08:00[America/Los_Angeles]``): under PEP 495
+such a datetime never equals one in another zone, so the offset alone would not read
+back equal.  It reads back in that zone, with ``fold`` chosen to match the offset.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
 from functools import cache
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import attrs
 import cattrs
@@ -30,8 +36,39 @@ _PLAIN_DICTS: dict[Any, tuple[type, ...]] = {
 }
 
 
+def _is_ambiguous(moment: datetime) -> bool:
+    """A wall-clock time a DST change repeats or skips: its offset depends on ``fold``."""
+    return moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset()
+
+
+def _unstructure_datetime(moment: datetime) -> str:
+    text = moment.isoformat()
+    zone = moment.tzinfo
+    if isinstance(zone, ZoneInfo) and zone.key and _is_ambiguous(moment):
+        return f"{text}[{zone.key}]"
+    return text
+
+
+def _on_wall_clock(moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment``'s wall time in ``zone``, with the ``fold`` that keeps its offset."""
+    wall = moment.replace(tzinfo=None)
+    for fold in (0, 1):
+        candidate = wall.replace(tzinfo=zone, fold=fold)
+        if candidate.utcoffset() == moment.utcoffset():
+            return candidate
+    return moment.astimezone(zone)  # the zone's rules changed: keep the instant
+
+
 def _structure_datetime(value: Any, _: type) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str) and value.endswith("]"):
+        text, _bracket, key = value[:-1].partition("[")
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is not None:
+            return _on_wall_clock(moment, ZoneInfo(key))
+    else:
+        moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         raise ValueError(f"{value!r} has no time zone")
     return moment
@@ -61,7 +98,7 @@ def _make_converter() -> cattrs.Converter:
     # (StrEnum must be registered itself: ``str`` precedes ``Enum`` in its MRO.)
     for base in (Enum, StrEnum):
         converter.register_unstructure_hook(base, _enum_value)
-    converter.register_unstructure_hook(datetime, datetime.isoformat)
+    converter.register_unstructure_hook(datetime, _unstructure_datetime)
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))

@@ -425,14 +425,6 @@ def test_ambiguous_wall_times_keep_their_instant(start: datetime) -> None:
     assert back.at.utcoffset() == start.utcoffset()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "PEP 495: an aware datetime at a wall-clock time a DST change repeats or skips "
-        "never equals a datetime in another zone, so the fixed-offset value read back "
-        "is != the zoneinfo value written, although the instant is the same"
-    ),
-)
 @pytest.mark.parametrize("start", AMBIGUOUS)
 def test_ambiguous_wall_times_round_trip_equal(start: datetime) -> None:
     record = Transition(
@@ -458,3 +450,31 @@ def test_affiliation_dates_round_trip() -> None:
     )
 
     assert structure(_through_json(member), Member) == member
+
+
+def test_only_repeated_or_skipped_wall_times_carry_their_zone() -> None:
+    plain = datetime(2024, 11, 3, 3, 30, tzinfo=LA)
+    repeated = datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=LA)
+    record = Transition(
+        enrollment_id="e1", program_id="p1", member_id="m1", to_status="enrolled", at=repeated
+    )
+
+    assert unstructure(attrs.evolve(record, at=plain))["at"] == "2024-11-03T03:30:00-08:00"
+    assert unstructure(record)["at"] == "2024-11-03T01:30:00-08:00[America/Los_Angeles]"
+    back = structure(_through_json(record), Transition).at
+    assert (back.tzinfo, back.fold, back.utcoffset()) == (LA, 1, timedelta(hours=-8))
+
+
+def test_an_unknown_zone_in_brackets_is_a_validation_error() -> None:
+    data = unstructure(
+        Transition(
+            enrollment_id="e1",
+            program_id="p1",
+            member_id="m1",
+            to_status="enrolled",
+            at=datetime(2024, 11, 3, 1, 30, tzinfo=LA),
+        )
+    ) | {"at": "2024-11-03T01:30:00-07:00[Mars/Olympus_Mons]"}
+
+    with pytest.raises(ValidationError, match="at"):
+        structure(data, Transition)

@@ -18,7 +18,7 @@ from attrs import field, frozen
 
 from cpnetwork.errors import CpnetworkError, NotFoundError, ValidationError
 from cpnetwork.importers import ImportFileError
-from cpnetwork.model import Member, NetworkProfile, Program
+from cpnetwork.model import Member, Program
 from cpnetwork.plugins import PluginHost, get_plugin_manager
 
 if TYPE_CHECKING:
@@ -157,12 +157,7 @@ class CliState:
 
 def record_count(network: Network) -> int:
     """Records of the network besides its profile (0: a new, empty network)."""
-    total = 0
-    with network.storage.transaction() as tx:
-        for kind in network.storage.iter_kinds():
-            if kind.cls is not NetworkProfile:
-                total += tx.count(kind.cls).get((), 0)
-    return total
+    return network.count_records()
 
 
 def find_program(network: Network, id_or_title: str) -> Program:

@@ -16,44 +16,6 @@ def _require_sql(url: str) -> None:
         )
 
 
-def current_revision(url: str) -> str | None:
-    """The schema revision recorded in the database (None: no schema yet)."""
-    from cpnetwork.storage import sql_migrate
-    from cpnetwork.storage.sql_engine import create_engine, display_url, driver_errors, translated
-
-    engine = create_engine(url)
-    try:
-        with (
-            translated(display_url(url), "reading the schema version", driver_errors(engine)),
-            engine.connect() as connection,
-        ):
-            return sql_migrate.current_revision(connection)
-    finally:
-        engine.dispose()
-
-
-def _is_known(revision: str) -> bool:
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
-    from cpnetwork.storage.sql_migrate import MIGRATIONS
-
-    try:
-        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
-    except CommandError:
-        return False
-
-
-def _verdict(current: str | None, head: str) -> str:
-    if current == head:
-        return "up to date"
-    if current is None:
-        return "no schema yet: `cpnetwork db upgrade` creates it"
-    if _is_known(current):
-        return "older than this cpnetwork: run `cpnetwork db upgrade`"
-    return "newer than this cpnetwork: install the cpnetwork that upgraded it"
-
-
 @click.group("db")
 def db_group() -> None:
     """Create, inspect and upgrade the database schema (SQLite and PostgreSQL)."""
@@ -73,21 +35,21 @@ def upgrade(state: CliState) -> None:
     Run it after installing a newer cpnetwork; upgrading a database that is up to
     date changes nothing.
     """
+    from cpnetwork.storage.sql import schema_status
     from cpnetwork.storage.sql import upgrade as upgrade_schema
-    from cpnetwork.storage.sql_engine import display_url
-    from cpnetwork.storage.sql_migrate import head_revision
 
     url = state.url
     _require_sql(url)
-    before = current_revision(url)
+    before = schema_status(url)
     with working("Upgrading the database schema"):
         upgrade_schema(url)
-    head = head_revision()
-    shown = display_url(url)
-    if before == head:
+    shown, head = before.url, before.head
+    if before.current == head:
         click.echo(f"{shown}: already at schema revision {head}; nothing to do.")
     else:
-        click.echo(f"{shown}: upgraded from schema revision {before or '(none)'} to {head}.")
+        click.echo(
+            f"{shown}: upgraded from schema revision {before.current or '(none)'} to {head}."
+        )
 
 
 @db_group.command(
@@ -100,21 +62,19 @@ Examples:
 @pass_state
 def status(state: CliState) -> None:
     """Show the database's schema revision next to the one this cpnetwork expects."""
-    from cpnetwork.storage.sql_engine import display_url
-    from cpnetwork.storage.sql_migrate import head_revision
+    from cpnetwork.storage.sql import schema_status
 
     url = state.url
     _require_sql(url)
     state.require_database(url)
-    current = current_revision(url)
-    head = head_revision()
+    found = schema_status(url)
     console().print(
         details(
             [
-                ("database", display_url(url)),
-                ("schema revision", current or "(none)"),
-                ("cpnetwork expects", head),
-                ("status", _verdict(current, head)),
+                ("database", found.url),
+                ("schema revision", found.current or "(none)"),
+                ("cpnetwork expects", found.head),
+                ("status", found.verdict),
             ]
         )
     )

@@ -11,8 +11,6 @@ from cpnetwork.errors import NotFoundError
 from cpnetwork.model import (
     CompletionRule,
     EligibilityRule,
-    Enrollment,
-    EnrollmentStatus,
     Program,
     Quota,
 )
@@ -122,9 +120,8 @@ def _overview(network: Network, program: Program) -> list[tuple[str, RenderableT
 
 
 def _status_counts(network: Network, program: Program) -> dict[str, int]:
-    with network.storage.transaction() as tx:
-        counts = tx.count(Enrollment, {"program_id": program.id}, group_by=("status",))
-    return {status.value: counts.get((status.value,), 0) for status in EnrollmentStatus}
+    counts = network.enrollment.status_counts(program.id)
+    return {status.value: n for status, n in counts.items()}
 
 
 @programs_group.command(

@@ -1,413 +1,44 @@
-"""Form-tool CSV exports (Google Forms, Microsoft Forms, SurveyMonkey) and member columns.
+"""A form-tool export read as members: the table, its columns, and each row's member.
 
-Reading: UTF-8 (with or without the byte-order mark Excel writes) or Windows-1252, the
-``csv`` module's dialect, answers with line breaks inside quotes.  SurveyMonkey's
-two-row header (questions, then "Response" / answer choices) is merged: the columns of
-one multiple-choice question become one column whose cell lists the ticked choices,
-separated by ``;``.  Blank rows are skipped but counted, so row numbers are the data
-rows' positions (1 = the first row after the header), as a spreadsheet shows them
-shifted by the header.
-
-Mapping: each member field reads one column.  ``map.FIELD=HEADER`` options (or a JSON /
-TOML mapping file, ``mapping=PATH``, holding ``{"FIELD": "HEADER"}``) choose the column;
-fields left out are found by common header spellings, compared ignoring case and
-punctuation: a header that is a spelling, else one that starts with a spelling of two
-words or more ("Grade levels you support"), else one that holds such a spelling ("Which
-grade bands do you teach?").  Two headers found for one field are an error naming both;
-``map.FIELD=`` (empty) turns a field off.
+See :mod:`cpnetwork.importers._tables` for how files are read and
+:mod:`cpnetwork.importers._columns` for how columns are chosen.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone, tzinfo
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from cpnetwork import recurrence
 from cpnetwork.errors import ValidationError
-from cpnetwork.fields import CustomField, FieldType, validate_custom
+from cpnetwork.fields import CustomField, validate_custom
+from cpnetwork.importers._cells import (
+    GRADE_ALIASES,
+    ROLE_ALIASES,
+    boolean,
+    choice,
+    custom_value,
+    split_name,
+    split_values,
+    whole_number,
+)
+from cpnetwork.importers._columns import (
+    MEMBER_ALIASES,
+    load_mapping,
+    normalize_header,
+    resolve_columns,
+)
 from cpnetwork.importers._common import Options, fail_if
+from cpnetwork.importers._tables import Table, read_table
 from cpnetwork.importers.base import RowError
 from cpnetwork.model import CustomValue, EquityFocus, GradeBand, Jurisdiction, Member, Role
 from cpnetwork.model import _validators as v
 
 if TYPE_CHECKING:
     from cpnetwork.network import Network
-
-#: SurveyMonkey's second header row names these under each question.
-_SUBHEADERS = {"response", "open-ended response"}
-
-
-@frozen
-class Table:
-    """A CSV file's columns and its non-blank data rows as ``(row number, cells)``."""
-
-    headers: tuple[str, ...]
-    rows: tuple[tuple[int, dict[str, str]], ...]
-
-
-def read_text(path: Path, encoding: str | None, errors: list[RowError]) -> str | None:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        errors.append(RowError(row=None, column=None, reason=f"cannot read the file: {exc}"))
-        return None
-    tried = [encoding] if encoding else ["utf-8-sig", "cp1252"]
-    for name in tried:
-        try:
-            return data.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    reason = f"the file is not text in {' or '.join(tried)}; give encoding=..."
-    errors.append(RowError(row=None, column=None, reason=reason))
-    return None
-
-
-def _blank(cells: Sequence[str]) -> bool:
-    return not any(cell.strip() for cell in cells)
-
-
-def _unique(headers: Iterable[str]) -> list[str]:
-    """Headers made unique ("Question", "Question (2)") and never empty."""
-    seen: dict[str, int] = {}
-    names = []
-    for number, header in enumerate(headers, start=1):
-        name = header.strip() or f"Column {number}"
-        seen[name] = seen.get(name, 0) + 1
-        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return names
-
-
-def _surveymonkey(header: list[str], second: list[str]) -> list[str] | None:
-    """Column names from SurveyMonkey's two header rows, or None if it is not one."""
-    if not any(c.strip().casefold() == "respondent id" for c in header):
-        return None
-    if not any(c.strip().casefold() in _SUBHEADERS for c in second):
-        return None
-    merged, question = [], ""
-    for number, cell in enumerate(header, start=1):
-        question = cell.strip() or question or f"Column {number}"
-        merged.append(question)
-    return merged
-
-
-def parse_table(text: str, errors: list[RowError]) -> Table | None:
-    """The table in ``text``; problems (ragged rows, no header) go to ``errors``."""
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    while records and _blank(records[0]):
-        records.pop(0)
-    if not records:
-        errors.append(RowError(row=None, column=None, reason="the file has no header row"))
-        return None
-    header = records[0]
-    body = records[1:]
-    merged = _surveymonkey(header, body[0]) if body else None
-    if merged is not None:
-        body = body[1:]
-        names = list(dict.fromkeys(merged))
-    else:
-        names = _unique(header)
-        merged = names
-    rows = []
-    for number, cells in enumerate(body, start=1):
-        if _blank(cells):
-            continue
-        if len(cells) > len(header) and not _blank(cells[len(header) :]):
-            errors.append(
-                RowError(
-                    row=number,
-                    column=None,
-                    reason=f"has {len(cells)} cells but the header names {len(header)} columns",
-                )
-            )
-            continue
-        values: dict[str, list[str]] = {name: [] for name in names}
-        for column, cell in zip(merged, cells, strict=False):
-            if cell.strip():
-                values[column].append(cell.strip())
-        rows.append((number, {name: "; ".join(parts) for name, parts in values.items()}))
-    return Table(headers=tuple(names), rows=tuple(rows))
-
-
-def read_table(path: Path, encoding: str | None, errors: list[RowError]) -> Table | None:
-    text = read_text(path, encoding, errors)
-    return parse_table(text, errors) if text is not None else None
-
-
-# -- headers ------------------------------------------------------------------------
-def normalize_header(header: str) -> str:
-    """Lower case, punctuation to single blanks: ``"E-mail Address*"`` → ``"e mail address"``."""
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", header.casefold()).split())
-
-
-#: Header spellings recognised for each member field, most specific first.
-MEMBER_ALIASES: dict[str, tuple[str, ...]] = {
-    "email": (
-        "email address",
-        "e mail address",
-        "your email address",
-        "work email address",
-        "school email address",
-        "email",
-        "e mail",
-        "your email",
-        "work email",
-        "school email",
-        "username",
-    ),
-    "given_name": (
-        "first name",
-        "given name",
-        "preferred first name",
-        "your first name",
-        "firstname",
-        "first",
-    ),
-    "family_name": ("last name", "family name", "surname", "your last name", "lastname", "last"),
-    "name": ("full name", "your full name", "your name", "name"),
-    "roles": (
-        "roles",
-        "role",
-        "role s",
-        "your role",
-        "your role s",
-        "current role",
-        "primary role",
-    ),
-    "grade_bands": (
-        "grade bands",
-        "grade band",
-        "grade band s",
-        "grade levels",
-        "grade level",
-        "grade level s",
-        "grade levels taught",
-        "grades taught",
-        "grades",
-    ),
-    "county": ("county", "your county", "county of employment", "school county"),
-    "equity_focus": (),
-    "consents_to_updates": (),
-    "teachers_supported": ("teachers supported", "number of teachers supported"),
-    "students_reached": ("students reached", "number of students reached"),
-}
-
-
-def load_mapping(options: Options, path: Path, errors: list[RowError]) -> dict[str, str]:
-    """Field → header from ``mapping=FILE`` (JSON or TOML) then ``map.FIELD`` options."""
-    mapping: dict[str, str] = {}
-    given = options.get("mapping")
-    if given:
-        file = Path(given)
-        if not file.is_absolute() and not file.exists():
-            file = path.parent / file
-        try:
-            text = file.read_text(encoding="utf-8")
-            loaded: Any = tomllib.loads(text) if file.suffix == ".toml" else json.loads(text)
-        except (OSError, ValueError) as exc:
-            errors.append(RowError(row=None, column=None, reason=f"mapping file {given!r}: {exc}"))
-            loaded = {}
-        table = loaded.get("map", loaded) if isinstance(loaded, dict) else None
-        if not isinstance(table, dict) or not all(
-            isinstance(k, str) and isinstance(val, str) for k, val in table.items()
-        ):
-            errors.append(
-                RowError(
-                    row=None,
-                    column=None,
-                    reason=f'mapping file {given!r} must hold FIELD = "header" pairs',
-                )
-            )
-        else:
-            mapping.update(table)
-    for prefix in ("map.", "map_"):
-        mapping.update(options.prefixed(prefix))
-    return mapping
-
-
-def resolve_columns(
-    table: Table,
-    mapping: Mapping[str, str],
-    aliases: Mapping[str, Sequence[str]],
-    errors: list[RowError],
-    *,
-    skip_default: Callable[[dict[str, str]], set[str]] | None = None,
-) -> dict[str, str]:
-    """Field → header: the mapping's choices, then defaults by alias for the others."""
-    columns: dict[str, str] = {}
-    by_exact = {h.strip(): h for h in table.headers}
-    by_folded: dict[str, list[str]] = {}
-    for header in table.headers:
-        by_folded.setdefault(header.strip().casefold(), []).append(header)
-    for name, header in mapping.items():
-        if name not in aliases:
-            known = ", ".join(sorted(aliases))
-            errors.append(
-                RowError(row=None, column=None, reason=f"map.{name}: no field {name!r} ({known})")
-            )
-            continue
-        if not header.strip():
-            continue
-        found = by_exact.get(header.strip()) or next(
-            iter(by_folded.get(header.strip().casefold(), [])), None
-        )
-        if found is None:
-            shown = ", ".join(repr(h) for h in table.headers)
-            errors.append(
-                RowError(row=None, column=header, reason=f"no such column (columns: {shown})")
-            )
-            continue
-        columns[name] = found
-    taken = set(columns.values())
-    off = {name for name, header in mapping.items() if not header.strip()}
-    skipped = skip_default(columns) if skip_default else set()
-    normalized = {header: normalize_header(header) for header in table.headers}
-    for name, spellings in aliases.items():
-        if name in columns or name in off or name in skipped:
-            continue
-        free = [h for h in table.headers if h not in taken]
-        for tier in (_exact, _starts, _contains):
-            candidates = list(
-                dict.fromkeys(
-                    h for spelling in spellings for h in free if tier(normalized[h], spelling)
-                )
-            )
-            # The most specific spelling decides among headers of one tier.
-            for spelling in spellings:
-                matching = [h for h in candidates if tier(normalized[h], spelling)]
-                if matching:
-                    candidates = matching
-                    break
-            if len(candidates) > 1:
-                shown = " and ".join(repr(h) for h in candidates)
-                errors.append(
-                    RowError(
-                        row=None,
-                        column=None,
-                        reason=f"columns {shown} could both be {name}; choose one with map.{name}=",
-                    )
-                )
-                break
-            if candidates:
-                columns[name] = candidates[0]
-                taken.add(candidates[0])
-                break
-    return columns
-
-
-def _exact(header: str, spelling: str) -> bool:
-    return header == spelling
-
-
-def _starts(header: str, spelling: str) -> bool:
-    """``"grade levels you support"`` starts with ``"grade levels"`` (two words or more)."""
-    return " " in spelling and header.startswith(spelling + " ")
-
-
-def _contains(header: str, spelling: str) -> bool:
-    """``"which grade bands do you support"`` holds ``"grade bands"`` (two words or more)."""
-    return " " in spelling and f" {spelling} " in f" {header} "
-
-
-# -- values -------------------------------------------------------------------------
-_ROLE_ALIASES = {
-    "teacher on special assignment": Role.TOSA,
-    "coach": Role.INSTRUCTIONAL_COACH,
-    "science coach": Role.INSTRUCTIONAL_COACH,
-    "principal": Role.SITE_ADMINISTRATOR,
-    "assistant principal": Role.SITE_ADMINISTRATOR,
-    "vice principal": Role.SITE_ADMINISTRATOR,
-    "professional learning provider": Role.PL_PROVIDER,
-}
-_GRADE_ALIASES = {
-    "prek": GradeBand.PRE_K,
-    "pre k": GradeBand.PRE_K,
-    "tk": GradeBand.PRE_K,
-    "transitional kindergarten": GradeBand.PRE_K,
-    "preschool": GradeBand.PRE_K,
-    "k 2": GradeBand.K_2,
-    "k2": GradeBand.K_2,
-    "higher education": GradeBand.POSTSECONDARY,
-    "college": GradeBand.POSTSECONDARY,
-    "post secondary": GradeBand.POSTSECONDARY,
-}
-
-
-def split_values(text: str) -> list[str]:
-    """Several answers in one cell: separated by ``;``, ``,`` or line breaks."""
-    return [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
-
-
-def choice(cls: type[v.Choice], text: str, aliases: Mapping[str, v.Choice]) -> v.Choice:
-    """A Choice from form text: its value or name in any case, spaces or dashes for ``_``.
-
-    ``"Instructional coach"`` → ``instructional_coach``; ``"Grades 3-5"`` → ``3_5``; a
-    parenthesised explanation (``"TOSA (Teacher on Special Assignment)"``) is ignored.
-    """
-    candidates = [text, text.split("(")[0]]
-    for candidate in candidates:
-        spaced = normalize_header(candidate.replace("\u2013", "-"))
-        for key in (spaced, re.sub(r"^grades? ", "", spaced)):
-            if key in aliases:
-                return aliases[key]
-            try:
-                return cls(key.replace(" ", "_"))
-            except ValidationError:
-                continue
-    allowed = ", ".join(member.value for member in cls)
-    raise ValidationError(cls.__name__, None, f"{text!r} is not one of {allowed}")
-
-
-_TRUE = {"yes", "y", "true", "1", "x", "agree", "i agree", "checked", "on"}
-_FALSE = {"no", "n", "false", "0", "disagree", "unchecked", "off"}
-
-
-def boolean(text: str) -> bool:
-    key = normalize_header(text)
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    raise ValueError(f"{text!r} is not yes or no")
-
-
-def whole_number(text: str) -> int:
-    cleaned = re.sub(r"[,_\s]", "", text)
-    if not re.fullmatch(r"\d+", cleaned):
-        raise ValueError(f"{text!r} is not a whole number")
-    return int(cleaned)
-
-
-def _custom_value(spec: CustomField, text: str) -> CustomValue:
-    try:
-        if spec.type is FieldType.INTEGER:
-            return int(text.strip())
-        if spec.type is FieldType.NUMBER:
-            return float(text.strip())
-    except ValueError:
-        raise ValueError(f"{text!r} is not {spec.type.value}") from None
-    if spec.type is FieldType.BOOLEAN:
-        return boolean(text)
-    return text
-
-
-def split_name(text: str) -> tuple[str, str]:
-    """``"Ada Lovelace"`` → (Ada, Lovelace); ``"Lovelace, Ada"`` too; one word is a given name."""
-    if "," in text:
-        family, _, given = text.partition(",")
-        return given.strip(), family.strip()
-    words = text.split()
-    if len(words) < 2:
-        return text.strip(), ""
-    return " ".join(words[:-1]), words[-1]
 
 
 class MemberColumns:
@@ -468,11 +99,11 @@ class MemberColumns:
                     found.setdefault("family_name", family)
                 elif name == "roles":
                     found["roles"] = frozenset(
-                        choice(Role, part, _ROLE_ALIASES) for part in split_values(text)
+                        choice(Role, part, ROLE_ALIASES) for part in split_values(text)
                     )
                 elif name == "grade_bands":
                     found["grade_bands"] = frozenset(
-                        choice(GradeBand, part, _GRADE_ALIASES) for part in split_values(text)
+                        choice(GradeBand, part, GRADE_ALIASES) for part in split_values(text)
                     )
                 elif name == "county":
                     found["county"] = self._county(text)
@@ -484,7 +115,7 @@ class MemberColumns:
                     reach[name] = whole_number(text)
                 else:
                     spec = self._custom[name]
-                    value = _custom_value(spec, text)
+                    value = custom_value(spec, text)
                     problem = spec.problem(value)
                     if problem:
                         raise ValueError(problem)
@@ -609,68 +240,3 @@ def read_form(
 
 
 # -- time stamps ----------------------------------------------------------------------
-_STAMP_FORMATS = (
-    "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%y %H:%M:%S",
-    "%m/%d/%y %I:%M:%S %p",
-    "%m/%d/%y %H:%M",
-    "%m/%d/%y %I:%M %p",
-    "%Y/%m/%d %I:%M:%S %p",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-)
-_ZONE_NAMES = {
-    "UTC": 0,
-    "GMT": 0,
-    "PST": -8,
-    "PDT": -7,
-    "MST": -7,
-    "MDT": -6,
-    "CST": -6,
-    "CDT": -5,
-    "EST": -5,
-    "EDT": -4,
-}
-_OFFSET = re.compile(r"\s+(?:GMT|UTC)([+-])(\d{1,2})(?::?(\d{2}))?$")
-
-
-def parse_timestamp(text: str, zone: tzinfo, fmt: str | None = None) -> datetime:
-    """A form's submission time: local to ``zone`` unless it names an offset or zone.
-
-    Month-first dates (US exports) unless ``fmt`` (a ``strptime`` format) says otherwise.
-    """
-    value = text.strip()
-    offset: tzinfo | None = None
-    match = _OFFSET.search(value)
-    if match:
-        sign = -1 if match.group(1) == "-" else 1
-        delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0))
-        offset = timezone(sign * delta)
-        value = value[: match.start()]
-    else:
-        head, _, tail = value.rpartition(" ")
-        if tail.upper() in _ZONE_NAMES and head:
-            offset = timezone(timedelta(hours=_ZONE_NAMES[tail.upper()]))
-            value = head
-    formats = (fmt,) if fmt else _STAMP_FORMATS
-    for candidate in formats:
-        try:
-            naive = datetime.strptime(value, candidate)
-            break
-        except ValueError:
-            continue
-    else:
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{text!r} is not a date and time") from None
-        if parsed.tzinfo is not None:
-            return parsed
-        naive = parsed
-    if offset is not None:
-        return naive.replace(tzinfo=offset)
-    return recurrence.localize(naive, zone)

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
 
 from cpnetwork.errors import BatchError, CpnetworkError
-from cpnetwork.importers import _forms
+from cpnetwork.importers import _cells, _forms
 from cpnetwork.importers._common import (
     Options,
     batch_errors,
@@ -170,7 +170,7 @@ class ApplicationsImporter(Importer):
         if not header or not text:
             return None
         try:
-            return _forms.parse_timestamp(text, zone, stamp_format)
+            return _cells.parse_timestamp(text, zone, stamp_format)
         except ValueError as exc:
             hint = "" if stamp_format else "; give timestamp_format=... (e.g. %d/%m/%Y %H:%M:%S)"
             errors.append(RowError(row=number, column=header, reason=f"{exc}{hint}"))

@@ -41,7 +41,8 @@ from attrs import define, field
 
 from cpnetwork import recurrence
 from cpnetwork.errors import CpnetworkError, NotFoundError
-from cpnetwork.importers import _forms
+from cpnetwork.importers import _cells, _tables
+from cpnetwork.importers._columns import normalize_header
 from cpnetwork.importers._common import Options, fail_if, file_error, positive_number
 from cpnetwork.importers.base import Importer, ImportReport, RowError
 from cpnetwork.model import AttendanceSource, AttendanceStatus, Member, Session
@@ -127,7 +128,7 @@ def covered_seconds(
 
 
 def _columns(header: Sequence[str]) -> dict[str, int]:
-    normalized = [_forms.normalize_header(cell) for cell in header]
+    normalized = [normalize_header(cell) for cell in header]
     found: dict[str, int] = {}
     for role, spellings in COLUMNS.items():
         for spelling in spellings:
@@ -155,7 +156,7 @@ class ZoomAttendanceImporter(Importer):
         errors = opts.problems()
         session = self._session(network, opts.get("session"), errors)
         threshold = positive_number(opts, "present_minutes", errors)
-        text = _forms.read_text(path, opts.get("encoding"), errors)
+        text = _tables.read_text(path, opts.get("encoding"), errors)
         fail_if(errors, path)
         assert session is not None and text is not None
         records = list(csv.reader(io.StringIO(text, newline="")))
@@ -295,7 +296,7 @@ class ZoomAttendanceImporter(Importer):
             errors.append(RowError(row=None, column=None, reason="the file is empty"))
             return 0
         first = filled[0]
-        if _PREAMBLE not in [_forms.normalize_header(c) for c in records[first]]:
+        if _PREAMBLE not in [normalize_header(c) for c in records[first]]:
             return first
         meeting = dict(
             zip(
@@ -336,14 +337,14 @@ class ZoomAttendanceImporter(Importer):
                 return cells[index].strip() if index is not None and index < len(cells) else ""
 
             row = _Row(number=number, name=cell("name"), email=cell("email"))
-            row.waiting = _forms.normalize_header(cell("waiting")) in ("yes", "true", "y")
+            row.waiting = normalize_header(cell("waiting")) in ("yes", "true", "y")
             if not row.name and not row.email:
                 errors.append(RowError(row=number, column=None, reason="no name and no email"))
             if timed:
                 for role in ("join", "leave"):
                     heading = header[columns[role]]
                     try:
-                        moment = _forms.parse_timestamp(cell(role), zone)
+                        moment = _cells.parse_timestamp(cell(role), zone)
                     except ValueError as exc:
                         errors.append(RowError(row=number, column=heading, reason=str(exc)))
                         continue

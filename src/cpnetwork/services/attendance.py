@@ -372,14 +372,14 @@ class AttendanceService:
 
     def for_session(self, session_id: str) -> list[Attendance]:
         """Everyone recorded at a session, in the order they were recorded."""
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             uow.require(Session, session_id)
             return uow.tx.find(Attendance, {"session_id": session_id}, order_by=("recorded_at",))
 
     def for_member(self, member_id: str, program_id: str | None = None) -> list[Attendance]:
         """A member's attendance (in one program, or all), in session order."""
         where: dict[str, Any] = {"member_id": member_id}
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             uow.require(Member, member_id)
             if program_id is not None:
                 uow.require(Program, program_id)
@@ -404,7 +404,7 @@ class AttendanceService:
 
         Counted in the store with one grouped count, so no record is loaded.
         """
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             uow.require(Program, program_id)
             counts = uow.tx.count(Attendance, {"program_id": program_id}, group_by=("status",))
         return {status: counts.get((status.value,), 0) for status in AttendanceStatus}

@@ -109,12 +109,15 @@ class Context:
 
     @contextmanager
     def reading(self) -> Iterator[Transaction]:
-        """A transaction to read in; inside a change, the change's own (see above)."""
+        """A read-only transaction, so queries never wait behind a writer.
+
+        Inside a change, the change's own transaction (see above).
+        """
         active = self._active()
         if active is not None:
             yield active.tx
             return
-        with self.storage.transaction() as tx:
+        with self.storage.transaction(read_only=True) as tx:
             yield tx
 
     @contextmanager

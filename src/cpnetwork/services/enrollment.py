@@ -364,6 +364,16 @@ class EnrollmentService:
         with self._context.reading() as tx:
             return tx.find(Enrollment, conditions, order_by=("created_at",))
 
+    def status_counts(self, program_id: str) -> dict[EnrollmentStatus, int]:
+        """How many of the program's enrollments are in each status (zeros included).
+
+        One grouped count in the store; NotFoundError for an unknown program.
+        """
+        with self._context.reading_work() as uow:
+            uow.require(Program, program_id)
+            counts = uow.tx.count(Enrollment, {"program_id": program_id}, group_by=("status",))
+        return {status: counts.get((status.value,), 0) for status in EnrollmentStatus}
+
     def waitlist_of(self, program_id: str) -> list[Enrollment]:
         """Waitlisted enrollments in the order seats will be offered."""
         with self._context.reading_work() as uow:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
 from attrs import evolve, frozen
 
@@ -13,6 +13,12 @@ from cpnetwork.events import MemberAdded, MemberUpdated, OrganizationAdded, Orga
 from cpnetwork.fields import validate_custom
 from cpnetwork.model import Affiliation, Member, Organization
 from cpnetwork.model._validators import normalize_email
+from cpnetwork.model.arguments import (
+    MemberChanges,
+    MemberFields,
+    OrganizationChanges,
+    OrganizationFields,
+)
 from cpnetwork.services.context import Context
 from cpnetwork.services.handling import apply_all, run_one, unit_of_work
 from cpnetwork.services.unit_of_work import UnitOfWork
@@ -41,7 +47,7 @@ class ChangeMember:
     """Change fields of a member; validated as on creation."""
 
     member_id: str
-    changes: dict[str, Any]
+    changes: Mapping[str, Any]
 
 
 def change_member(uow: UnitOfWork, command: ChangeMember) -> Member:
@@ -62,7 +68,7 @@ class MemberService:
     def __init__(self, context: Context) -> None:
         self._context = context
 
-    def add(self, **fields: Any) -> Member:
+    def add(self, **fields: Unpack[MemberFields]) -> Member:
         """Add a member; ``email`` is required and unique (case and blanks ignored)."""
         return self.add_many([Member(**fields)])[0]
 
@@ -91,7 +97,7 @@ class MemberService:
             apply_all(uow, add_member, adding, kind="Member", single=True, keep=False)
 
     def get(self, member_id: str) -> Member:
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             return uow.require(Member, member_id)
 
     def find_by_email(self, email: str) -> Member | None:
@@ -102,7 +108,7 @@ class MemberService:
         with self._context.reading() as tx:
             return tx.find(Member, where, order_by=("family_name", "given_name"), limit=limit)
 
-    def update(self, member_id: str, **changes: Any) -> Member:
+    def update(self, member_id: str, **changes: Unpack[MemberChanges]) -> Member:
         """Change fields of a member (validated as on creation)."""
         return run_one(
             self._context, change_member, ChangeMember(member_id=member_id, changes=changes)
@@ -166,7 +172,7 @@ class OrganizationService:
     def __init__(self, context: Context) -> None:
         self._context = context
 
-    def add(self, **fields: Any) -> Organization:
+    def add(self, **fields: Unpack[OrganizationFields]) -> Organization:
         return self.add_many([Organization(**fields)])[0]
 
     def add_many(self, organizations: Iterable[Organization]) -> list[Organization]:
@@ -179,7 +185,7 @@ class OrganizationService:
         with self._context.reading_work() as uow:
             return uow.require(Organization, organization_id)
 
-    def update(self, organization_id: str, **changes: Any) -> Organization:
+    def update(self, organization_id: str, **changes: Unpack[OrganizationChanges]) -> Organization:
         with self._context.unit_of_work() as uow:
             organization = evolve(uow.require(Organization, organization_id), **changes)
             _check_parents(uow, [organization])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
 from attrs import evolve
 
 from cpnetwork.events import ProgramCreated, ProgramUpdated
 from cpnetwork.model import Organization, Program
+from cpnetwork.model.arguments import ProgramChanges, ProgramFields
 from cpnetwork.services import seats
 from cpnetwork.services.context import Context
 from cpnetwork.services.unit_of_work import UnitOfWork
@@ -21,7 +22,7 @@ class ProgramService:
     def _check_links(self, uow: UnitOfWork, program: Program) -> None:
         uow.require_all(Organization, (*program.host_ids, *program.partner_ids))
 
-    def create(self, **fields: Any) -> Program:
+    def create(self, **fields: Unpack[ProgramFields]) -> Program:
         """Create a program; ``program_year`` defaults to the current one."""
         fields.setdefault("program_year", self._context.profile.program_year(self._context.today()))
         program = Program(**fields)
@@ -32,14 +33,16 @@ class ProgramService:
         return program
 
     def get(self, program_id: str) -> Program:
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             return uow.require(Program, program_id)
 
     def find(self, where: Where | None = None) -> list[Program]:
         with self._context.reading() as tx:
             return tx.find(Program, where, order_by=("program_year", "title"))
 
-    def update(self, program_id: str, *, actor: str = "network", **changes: Any) -> Program:
+    def update(
+        self, program_id: str, *, actor: str = "network", **changes: Unpack[ProgramChanges]
+    ) -> Program:
         """Change a program; more capacity offers the freed seats to the waitlist."""
         with self._context.unit_of_work() as uow:
             uow.tx.lock(Program, program_id)

@@ -135,7 +135,7 @@ class SurveyService:
         return survey
 
     def get(self, survey_id: str) -> Survey:
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             return uow.require(Survey, survey_id)
 
     def find(self, *, program_id: str | None = None, session_id: str | None = None) -> list[Survey]:
@@ -211,7 +211,7 @@ class SurveyService:
 
     def responses(self, survey_id: str) -> list[SurveyResponse]:
         """Every response to a survey, oldest first."""
-        with self._context.unit_of_work() as uow:
+        with self._context.reading_work() as uow:
             uow.require(Survey, survey_id)
             return uow.tx.find(SurveyResponse, {"survey_id": survey_id}, order_by=("submitted_at",))
 

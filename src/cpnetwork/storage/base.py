@@ -2,7 +2,8 @@
 
 A backend stores attrs records by kind.  All access happens inside a transaction,
 which commits when its ``with`` block ends and rolls back, changing nothing, when the
-block raises.  Queries filter with ``where`` mappings::
+block raises.  ``transaction(read_only=True)`` is for queries: it refuses writes and
+never waits behind a writer.  Queries filter with ``where`` mappings::
 
     {"program_id": "p1"}                      # equality (None matches missing values)
     {"status": ["offered", "enrolled"]}       # a list, tuple or set means IN
@@ -39,7 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 from attrs import field, frozen
 
-from cpnetwork.errors import ValidationError
+from cpnetwork.errors import StorageError, ValidationError
 
 R = TypeVar("R")
 
@@ -126,6 +127,11 @@ def is_collection(value: Any) -> bool:
     return isinstance(value, list | tuple | set | frozenset)
 
 
+def refused(url: str, operation: str, why: str = "the transaction is read-only") -> StorageError:
+    """The error a write in a read-only transaction (or store) raises, naming both."""
+    return StorageError("storage", url, f"{operation} refused: {why}")
+
+
 class Transaction(ABC):
     """One all-or-nothing unit of work against a store."""
 
@@ -205,8 +211,14 @@ class Storage(ABC):
         """Make room for these kinds of record (idempotent)."""
 
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """A new transaction, committed when the block ends without an error."""
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Transaction]:
+        """A new transaction, committed when the block ends without an error.
+
+        A ``read_only`` transaction refuses ``insert``, ``insert_many``, ``update``,
+        ``delete`` and ``lock`` with a :class:`~cpnetwork.errors.StorageError` (see
+        :func:`refused`) and sees data committed before it began.  Stores run it
+        without taking their write lock, so readers never queue behind a writer.
+        """
 
     def close(self) -> None:  # noqa: B027 - most backends have something to release
         """Release connections and files."""

@@ -1,7 +1,8 @@
 """The in-memory store: the reference implementation of the storage SPI.
 
 Transactions run one at a time (a re-entrant lock) and write into an overlay that is
-folded into the tables on commit, so a failed transaction leaves nothing behind.
+folded into the tables on commit, so a failed transaction leaves nothing behind.  A
+read-only transaction refuses writes as every store does.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cpnetwork.storage.base import (
     Transaction,
     Where,
     is_collection,
+    refused,
     split_condition,
 )
 
@@ -100,11 +102,11 @@ class MemoryStorage(Storage):
         return iter(list(self._kinds.values()))
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Transaction]:
         with self._lock:
             if self._active is not None:
                 raise StorageError("storage", self.url, "transactions do not nest")
-            tx = MemoryTransaction(self)
+            tx = MemoryTransaction(self, read_only=read_only)
             self._active = tx
             try:
                 yield tx
@@ -122,8 +124,9 @@ class MemoryStorage(Storage):
 
 
 class MemoryTransaction(Transaction):
-    def __init__(self, storage: MemoryStorage) -> None:
+    def __init__(self, storage: MemoryStorage, *, read_only: bool = False) -> None:
         self._storage = storage
+        self._read_only = read_only
         self._changes: dict[type, dict[str, Any]] = defaultdict(dict)
         self._claimed: dict[tuple[type, tuple[str, ...]], dict[tuple[Any, ...], str]] = defaultdict(
             dict
@@ -221,9 +224,14 @@ class MemoryTransaction(Transaction):
 
     def lock(self, cls: type, record_id: str) -> None:
         # The store's single lock already serializes every transaction.
+        self._writable("lock")
         self._storage.kind(cls)
 
     # writes ------------------------------------------------------------------
+    def _writable(self, operation: str) -> None:
+        if self._read_only:
+            raise refused(self._storage.url, operation)
+
     def _owner(self, cls: type, key: tuple[str, ...], values: tuple[Any, ...]) -> str | None:
         for source in (self._claimed[(cls, key)], self._storage._unique[cls][key]):
             owner = source.get(values)
@@ -250,6 +258,7 @@ class MemoryTransaction(Transaction):
             self._claimed[(cls, key)][_key(record, key)] = record.id
 
     def insert(self, record: Any) -> None:
+        self._writable("insert")
         cls = type(record)
         if self.get(cls, record.id) is not None:
             raise DuplicateError(cls.__name__, record.id, "id is already taken")
@@ -257,7 +266,12 @@ class MemoryTransaction(Transaction):
         self._changes[cls][record.id] = record
         self._claim(record)
 
+    def insert_many(self, records: Iterable[Any]) -> None:
+        self._writable("insert_many")
+        super().insert_many(records)
+
     def update(self, record: Any) -> None:
+        self._writable("update")
         cls = type(record)
         if self.get(cls, record.id) is None:
             raise NotFoundError(cls.__name__, record.id)
@@ -266,6 +280,7 @@ class MemoryTransaction(Transaction):
         self._claim(record)
 
     def delete(self, cls: type, record_id: str) -> None:
+        self._writable("delete")
         if self.get(cls, record_id) is None:
             raise NotFoundError(cls.__name__, record_id)
         self._changes[cls][record_id] = _DELETED

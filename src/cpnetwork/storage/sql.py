@@ -3,8 +3,13 @@
 ``sqlite:///network.db`` is the embedded default; ``postgresql://…`` (run on psycopg 3)
 serves a shared, multi-user deployment.  Each ``Storage.transaction()`` is one
 database transaction on a pooled connection.  Writers serialize on SQLite by starting
-every transaction with ``BEGIN IMMEDIATE``; on PostgreSQL ``lock`` takes a row lock
-(``SELECT … FOR UPDATE``) that capacity checks rely on.
+every writing transaction with ``BEGIN IMMEDIATE``; on PostgreSQL ``lock`` takes a row
+lock (``SELECT … FOR UPDATE``) that capacity checks rely on.  A read-only transaction
+starts with a deferred ``BEGIN`` on SQLite (a WAL snapshot: it never waits for the
+writer) and runs ``READ ONLY`` on PostgreSQL; both refuse writes before the database
+sees them.  A SQLite file that cannot be written is opened read-only (see
+:func:`~cpnetwork.storage.sql_engine.sqlite_read_only`): its schema is only checked,
+and every transaction on it refuses writes.
 
 Everything is done in SQL: filters, ordering, ``count`` and ``total`` (with GROUP BY),
 so no table is ever loaded whole into Python.  Writes refused by a unique key raise
@@ -31,14 +36,23 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cpnetwork.errors import DuplicateError, NotFoundError, SchemaVersionError, StorageError
-from cpnetwork.storage.base import GroupBy, RecordKind, Storage, Transaction, Where
+from cpnetwork.storage.base import GroupBy, RecordKind, Storage, Transaction, Where, refused
 from cpnetwork.storage.kinds import CORE_KINDS
 from cpnetwork.storage.sql_bulk import CHUNK_ROWS, BulkWriter
-from cpnetwork.storage.sql_engine import create_engine, display_url, driver_errors, translated
+from cpnetwork.storage.sql_engine import (
+    READ_ONLY_OPTION,
+    create_engine,
+    display_url,
+    driver_errors,
+    sqlite_read_only,
+    translated,
+)
 from cpnetwork.storage.sql_migrate import (
     UPGRADE_COMMAND,
+    SchemaStatus,
     ensure_schema,
     hold_schema_lock,
+    schema_status,
     upgrade,
 )
 from cpnetwork.storage.sql_query import (
@@ -50,7 +64,14 @@ from cpnetwork.storage.sql_query import (
 from cpnetwork.storage.sql_schema import MappedKind
 from cpnetwork.storage.sql_url import is_sql_url
 
-__all__ = ["SQLStorage", "SQLTransaction", "is_sql_url", "upgrade"]
+__all__ = [
+    "SQLStorage",
+    "SQLTransaction",
+    "SchemaStatus",
+    "is_sql_url",
+    "schema_status",
+    "upgrade",
+]
 
 R = TypeVar("R")
 P = ParamSpec("P")
@@ -71,15 +92,22 @@ class SQLStorage(Storage):
 
     Opening it brings a new, empty database to the current schema and refuses one at
     another schema version with :class:`~cpnetwork.errors.SchemaVersionError`.
-    ``url`` is shown with its password hidden.
+    ``url`` is shown with its password hidden.  With ``read_only`` (or a SQLite file
+    that cannot be written) nothing is ever written: the schema is only checked and
+    every transaction refuses writes.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.url = display_url(url)
+        reason = sqlite_read_only(url)
+        #: Why the database is opened read-only, or None when it can be written.
+        self.read_only_reason: str | None = reason or ("asked for" if read_only else None)
         self._engine = create_engine(url)
         self._drivers = driver_errors(self._engine)
         self._mapped: dict[type, MappedKind] = {}
         self._writers: dict[type, BulkWriter] = {}
+        #: Kinds whose tables a read-only database lacks, with the reason.
+        self._absent: dict[type, str] = {}
         #: What a refused row raises: through SQLAlchemy, or from the driver itself (COPY).
         self.refusals: tuple[type[BaseException], ...] = (
             sa.exc.IntegrityError,
@@ -88,10 +116,15 @@ class SQLStorage(Storage):
         self._register_lock = threading.Lock()
         self._local = threading.local()
         try:
-            ensure_schema(self._engine, CORE_TABLES, self.url)
+            ensure_schema(self._engine, CORE_TABLES, self.url, read_only=self.read_only)
         except BaseException:
             self._engine.dispose()
             raise
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the database is opened read-only (see ``read_only_reason``)."""
+        return self.read_only_reason is not None
 
     @property
     def dialect(self) -> str:
@@ -117,10 +150,13 @@ class SQLStorage(Storage):
             with self._schema_change("registering kinds") as connection:
                 inspector = sa.inspect(connection)
                 tables = set(inspector.get_table_names())
-                for item in mapped:
+                prepared = [
                     self._prepare_table(connection, inspector, item, item.kind.name in tables)
-            for item in mapped:
-                self._mapped[item.kind.cls] = item
+                    for item in mapped
+                ]
+            for item in prepared:
+                if item is not None:
+                    self._mapped[item.kind.cls] = item
 
     def _new_kinds(self, kinds: Iterable[RecordKind]) -> list[RecordKind]:
         names = {mapped.kind.name: cls for cls, mapped in self._mapped.items()}
@@ -139,17 +175,26 @@ class SQLStorage(Storage):
 
     def _prepare_table(
         self, connection: sa.Connection, inspector: sa.Inspector, item: MappedKind, exists: bool
-    ) -> None:
+    ) -> MappedKind | None:
+        """Check (or create) a kind's table: how to use it, or None when it cannot be made.
+
+        A plugin table made before zones were kept lacks the zone columns of its
+        datetimes: it is used without them (those datetimes read back in UTC).
+        """
         name = item.kind.name
         if not exists and name in CORE_TABLES:
             raise SchemaVersionError(
                 "storage", self.url, f"core table {name!r} is missing; run `{UPGRADE_COMMAND}`"
             )
+        if not exists and self.read_only:
+            # Nothing of this kind was ever stored here: the kind stays out of the store.
+            self._absent[item.kind.cls] = f"table {name!r} of {item.record_name} is missing"
+            return None
         if not exists:
             item.table.create(connection)
-            return
+            return item
         if name in CORE_TABLES:
-            return
+            return item
         present = {column["name"] for column in inspector.get_columns(name)}
         missing = sorted(set(item.columns) - present)
         if missing:
@@ -159,6 +204,9 @@ class SQLStorage(Storage):
                 f"table {name!r} lacks columns {missing} of {item.record_name}; "
                 "the plugin that stores it must migrate its table",
             )
+        if not set(item.zones) <= present:
+            return MappedKind.of(item.kind, sa.MetaData(), zones=present)
+        return item
 
     @contextmanager
     def _schema_change(self, action: str) -> Iterator[sa.Connection]:
@@ -177,6 +225,10 @@ class SQLStorage(Storage):
         try:
             return self._mapped[cls]
         except KeyError:
+            absent = self._absent.get(cls)
+            if absent is not None:
+                reason = f"{absent} and the database is opened read-only"
+                raise StorageError("storage", self.url, reason) from None
             raise StorageError(
                 "storage", self.url, f"{cls.__name__} is not a registered kind of record"
             ) from None
@@ -190,17 +242,25 @@ class SQLStorage(Storage):
         return writer
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Transaction]:
         if getattr(self._local, "active", False):
             raise StorageError("storage", self.url, "transactions do not nest")
+        if self.read_only_reason is not None:
+            refusal: str | None = f"the database is opened read-only ({self.read_only_reason})"
+        else:
+            refusal = "the transaction is read-only" if read_only else None
         self._local.active = True
         try:
             with (
                 translated(self.url, "the transaction", self._drivers),
                 self._engine.connect() as connection,
-                connection.begin(),
             ):
-                yield SQLTransaction(self, connection)
+                if refusal is not None:
+                    connection.execution_options(**{READ_ONLY_OPTION: True})
+                with connection.begin():
+                    if refusal is not None and connection.dialect.name == "postgresql":
+                        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+                    yield SQLTransaction(self, connection, refusal=refusal)
         finally:
             self._local.active = False
 
@@ -244,9 +304,17 @@ def _translated(
 class SQLTransaction(Transaction):
     """One database transaction on one pooled connection."""
 
-    def __init__(self, storage: SQLStorage, connection: sa.Connection) -> None:
+    def __init__(
+        self, storage: SQLStorage, connection: sa.Connection, *, refusal: str | None = None
+    ) -> None:
         self._storage = storage
         self._connection = connection
+        #: Why writes are refused (a read-only transaction or database), or None.
+        self._refusal = refusal
+
+    def _writable(self, operation: str) -> None:
+        if self._refusal is not None:
+            raise refused(self._storage.url, operation, self._refusal)
 
     def _mapped(self, cls: type) -> MappedKind:
         return self._storage.mapped(cls)
@@ -310,6 +378,7 @@ class SQLTransaction(Transaction):
 
     @_translated("lock")
     def lock(self, cls: type, record_id: str) -> None:
+        self._writable("lock")
         mapped = self._mapped(cls)
         if self._connection.dialect.name == "postgresql":
             query = sa.select(mapped.table.c.id).where(mapped.table.c.id == record_id)
@@ -319,6 +388,7 @@ class SQLTransaction(Transaction):
     # writes ------------------------------------------------------------------
     @_translated("insert")
     def insert(self, record: Any) -> None:
+        self._writable("insert")
         self._insert(self._mapped(type(record)), [record])
 
     @_translated("insert_many")
@@ -328,6 +398,7 @@ class SQLTransaction(Transaction):
         Big batches take the bulk path (:mod:`cpnetwork.storage.sql_bulk`): one
         ``executemany`` per chunk on SQLite, one COPY on PostgreSQL, in a savepoint.
         """
+        self._writable("insert_many")
         by_kind: dict[type, list[Any]] = {}
         for record in records:
             batch = by_kind.get(type(record))
@@ -384,6 +455,7 @@ class SQLTransaction(Transaction):
 
     @_translated("update")
     def update(self, record: Any) -> None:
+        self._writable("update")
         mapped = self._mapped(type(record))
         table = mapped.table
         statement = table.update().where(table.c.id == record.id).values(mapped.to_row(record))
@@ -400,6 +472,7 @@ class SQLTransaction(Transaction):
 
     @_translated("delete")
     def delete(self, cls: type, record_id: str) -> None:
+        self._writable("delete")
         mapped = self._mapped(cls)
         table = mapped.table
         result = self._connection.execute(table.delete().where(table.c.id == record_id))

@@ -36,6 +36,7 @@ from attrs import frozen
 
 from cpnetwork.serialization import converter
 from cpnetwork.storage.sql_schema import ColumnKind, MappedKind
+from cpnetwork.storage.sql_types import zone_text
 
 #: Rows per ``executemany`` call on SQLite (and per retry chunk when a row is refused).
 CHUNK_ROWS = 10_000
@@ -128,6 +129,11 @@ def row_function(mapped: MappedKind, dialect: sa.Dialect) -> RowFunction:
     namespace: dict[str, Any] = {"_Enum": Enum}
     values: list[str] = []
     for number, column in enumerate(mapped.table.columns):
+        zoned = mapped.zones.get(column.name)
+        if zoned is not None:  # the zone of a datetime field, as ``MappedKind.to_row`` gives it
+            namespace[f"_zone{number}"] = _reusing_last(zone_text)
+            values.append(f"_zone{number}(record.{zoned})")
+            continue
         spec = mapped.columns[column.name]
         hint = hints.get(column.name, Any)
         processor = column.type.dialect_impl(dialect).bind_processor(dialect)

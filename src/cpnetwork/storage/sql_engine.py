@@ -1,20 +1,32 @@
 """Engines for the URLs the SQL store serves, and the translation of driver errors.
 
 SQLite runs in WAL mode (readers do not block the writer) with foreign keys on and a
-busy timeout, and every transaction starts with ``BEGIN IMMEDIATE`` so writers
+busy timeout, and every writing transaction starts with ``BEGIN IMMEDIATE`` so writers
 serialize at the start of a transaction instead of failing half-way with "database is
-locked".  pysqlite's own transaction handling is switched off for that, following
-SQLAlchemy's documented recipe.  Each SQLite connection also gets the SQL function
-``cpnetwork_month(utc_text, zone)`` that grouping by :class:`~cpnetwork.storage.base.Month`
-calls (SQLite has no time-zone rules of its own).  PostgreSQL URLs run on psycopg 3.
+locked".  A read-only transaction (a connection with the execution option
+:data:`READ_ONLY_OPTION`) starts with a plain deferred ``BEGIN`` instead: in WAL mode it
+reads a snapshot and never waits for the writer.  pysqlite's own transaction handling
+is switched off for that, following SQLAlchemy's documented recipe.
+
+A SQLite file that cannot be written (``?mode=ro`` in the URL, or a file or folder
+that is not writable, as on a read-only medium) is opened read-only through a SQLite
+URI (``file:…?mode=ro``, adding ``immutable=1`` when nothing can write beside it);
+then no connection sets WAL or writes anything (see :func:`sqlite_read_only`).
+
+Each SQLite connection also gets the SQL function ``cpnetwork_month(utc_text, zone)``
+that grouping by :class:`~cpnetwork.storage.base.Month` calls (SQLite has no
+time-zone rules of its own).  PostgreSQL URLs run on psycopg 3.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -28,6 +40,8 @@ from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS
 BUSY_TIMEOUT_SECONDS = 30
 #: The SQLite function giving the month of a stored UTC instant in a time zone.
 MONTH_FUNCTION = "cpnetwork_month"
+#: The connection execution option marking a read-only transaction.
+READ_ONLY_OPTION = "cpnetwork_read_only"
 
 
 def _parse(url: str) -> sa.URL:
@@ -52,23 +66,81 @@ def engine_url(url: str) -> sa.URL:
     raise ValidationError("storage", display_url(url), "not a SQLite or PostgreSQL URL")
 
 
+def _sqlite_file(parsed: sa.URL) -> Path | None:
+    """The file a SQLite URL names, or None for an in-memory database."""
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def sqlite_read_only(url: str) -> str | None:
+    """Why a SQLite URL must be opened read-only, or None when it can be written.
+
+    ``?mode=ro`` asks for it; an existing file that is not writable, or whose folder
+    is not (SQLite writes its WAL files beside the database), needs it.  The check
+    asks the operating system (``os.access``), so a read-only mount counts even for
+    root.  PostgreSQL URLs and new files are never read-only.
+    """
+    parsed = _parse(url)
+    if parsed.drivername not in SQLITE_DRIVERS:
+        return None
+    if parsed.query.get("mode") == "ro":
+        return "mode=ro"
+    path = _sqlite_file(parsed)
+    if path is None or not path.exists():
+        return None
+    if not os.access(path, os.W_OK):
+        return f"{path} is not writable"
+    if not os.access(path.parent, os.W_OK):
+        return f"the folder of {path} is not writable"
+    return None
+
+
+def _read_only_url(parsed: sa.URL) -> sa.URL:
+    """The SQLite URI opening the file read-only, without creating or writing anything."""
+    path = _sqlite_file(parsed)
+    if path is None:
+        return parsed.update_query_dict({"mode": "ro", "uri": "true"})
+    query = {"mode": "ro", "uri": "true"}
+    wal = path.with_name(path.name + "-wal")
+    if not os.access(path.parent, os.W_OK) and not wal.exists():
+        # Nothing can write here (a writer needs a -wal or journal file beside it), and
+        # SQLite could not make the shared-memory file WAL readers need: read it as is.
+        query["immutable"] = "1"
+    kept = {k: v for k, v in parsed.query.items() if k not in ("mode", "uri")}
+    return parsed.set(database=f"file:{quote(str(path.absolute()))}", query={**kept, **query})
+
+
 def create_engine(url: str) -> sa.Engine:
     """A pooled engine for ``url``, set up as the module docstring says."""
     target = engine_url(url)
     if target.get_backend_name() == "sqlite":
+        read_only = sqlite_read_only(url) is not None
+        if read_only:
+            target = _read_only_url(target)
         engine = sa.create_engine(target, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "connect", _sqlite_connect_read_only if read_only else _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
     return sa.create_engine(target, pool_pre_ping=True)
 
 
 def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    _sqlite_set_up(dbapi_connection, wal=True)
+
+
+def _sqlite_connect_read_only(dbapi_connection: Any, connection_record: Any) -> None:
+    _sqlite_set_up(dbapi_connection, wal=False)
+
+
+def _sqlite_set_up(dbapi_connection: Any, *, wal: bool) -> None:
     # Stop pysqlite from emitting BEGIN itself; _sqlite_begin does it instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if wal:  # a read-only file keeps the journal mode it was written with
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
         # Safe in WAL mode: a crash loses no committed transaction, power loss may.
@@ -87,7 +159,14 @@ def sqlite_month(utc_text: str | None, zone: str) -> str | None:
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        _sqlite_begin_deferred(connection)
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin_deferred(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def driver_errors(engine: sa.Engine) -> tuple[type[BaseException], ...]:

@@ -28,6 +28,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
+from attrs import frozen
 
 from cpnetwork.errors import SchemaVersionError
 from cpnetwork.storage.sql_engine import create_engine, display_url, driver_errors, translated
@@ -95,18 +96,28 @@ def _migrate(connection: sa.Connection, revision: str) -> None:
     command.upgrade(alembic_config(connection=connection), revision)
 
 
-def ensure_schema(engine: sa.Engine, core_tables: frozenset[str], url: str) -> None:
-    """Bring a new database to head; refuse one at another revision (module docstring)."""
+def ensure_schema(
+    engine: sa.Engine, core_tables: frozenset[str], url: str, *, read_only: bool = False
+) -> None:
+    """Bring a new database to head; refuse one at another revision (module docstring).
+
+    A ``read_only`` database is only checked: it must already be at head.
+    """
     with (
         translated(url, "checking the schema", driver_errors(engine)),
         engine.connect() as connection,
         connection.begin(),
     ):
-        hold_schema_lock(connection)
+        if not read_only:
+            hold_schema_lock(connection)
         current = current_revision(connection)
         head = head_revision()
         if current == head:
             return
+        if current is None and read_only:
+            raise SchemaVersionError(
+                "storage", url, "the database has no schema and is opened read-only"
+            )
         if current is None:
             present = core_tables & set(sa.inspect(connection).get_table_names())
             if present:
@@ -155,3 +166,39 @@ def upgrade(url: str, revision: str = "head") -> None:
                 raise SchemaVersionError("storage", shown, str(exc)) from exc
     finally:
         engine.dispose()
+
+
+@frozen(kw_only=True)
+class SchemaStatus:
+    """Where a database's schema stands against this cpnetwork's migrations."""
+
+    url: str
+    #: The revision the database is at; None when it has no schema yet.
+    current: str | None
+    #: The latest revision this cpnetwork knows.
+    head: str
+
+    @property
+    def verdict(self) -> str:
+        if self.current == self.head:
+            return "up to date"
+        if self.current is None:
+            return f"no schema yet: `{UPGRADE_COMMAND}` creates it"
+        if _known(self.current):
+            return f"older than this cpnetwork: run `{UPGRADE_COMMAND}`"
+        return "newer than this cpnetwork: install the cpnetwork that upgraded it"
+
+
+def schema_status(url: str) -> SchemaStatus:
+    """The schema revision of the database at ``url`` next to the latest one known."""
+    shown = display_url(url)
+    engine = create_engine(url)
+    try:
+        with (
+            translated(shown, "reading the schema version", driver_errors(engine)),
+            engine.connect() as connection,
+        ):
+            current = current_revision(connection)
+    finally:
+        engine.dispose()
+    return SchemaStatus(url=shown, current=current, head=head_revision())

@@ -3,7 +3,9 @@
 Each top-level scalar field of a record (str, int, float, bool, date, datetime,
 timedelta, enum) gets a column of its own, so it can be filtered, sorted, grouped
 and indexed in SQL; everything else (tuples, sets, dicts, nested records) goes into
-a JSON column in the form the cattrs converter gives it.  Records are rebuilt through
+a JSON column in the form the cattrs converter gives it.  A datetime field also gets
+a companion text column ``<field>_tz`` holding the zone it was given in (see
+:mod:`cpnetwork.storage.sql_types`), so it reads back in that zone.  Records are rebuilt through
 that same converter, so the converter stays the one place serialization policy lives.
 """
 
@@ -27,12 +29,21 @@ from cpnetwork.errors import StorageError
 from cpnetwork.serialization import structure, unstructure
 from cpnetwork.storage.base import RecordKind
 from cpnetwork.storage.memory import plain
-from cpnetwork.storage.sql_types import Seconds, UTCDateTime, json_type, text_type
+from cpnetwork.storage.sql_types import (
+    Seconds,
+    UTCDateTime,
+    in_zone,
+    json_type,
+    text_type,
+    zone_text,
+)
 
 R = TypeVar("R")
 
 #: PostgreSQL truncates longer identifiers; longer names are shortened with a hash.
 MAX_NAME = 63
+#: The suffix of the column holding a datetime field's zone.
+ZONE_SUFFIX = "_tz"
 
 
 class ColumnKind(Enum):
@@ -143,8 +154,29 @@ def object_name(prefix: str, table: str, columns: Iterable[str]) -> str:
     return f"{name[: MAX_NAME - 9]}_{digest}"
 
 
-def build_table(kind: RecordKind, metadata: sa.MetaData) -> sa.Table:
-    """The table of a kind: a column per field, its unique keys and indexes."""
+def zone_columns(cls: type) -> dict[str, str]:
+    """The zone companion column of each datetime field: ``{"start_tz": "start"}``."""
+    specs = column_specs(cls)
+    taken = {spec.name for spec in specs}
+    zones: dict[str, str] = {}
+    for spec in specs:
+        if spec.kind is ColumnKind.DATETIME:
+            name = spec.name + ZONE_SUFFIX
+            if name in taken:
+                reason = f"{cls.__name__}: field {name!r} clashes with the zone of {spec.name!r}"
+                raise StorageError("storage", None, reason)
+            zones[name] = spec.name
+    return zones
+
+
+def build_table(
+    kind: RecordKind, metadata: sa.MetaData, *, zones: Iterable[str] | None = None
+) -> sa.Table:
+    """The table of a kind: a column per field, its unique keys and indexes.
+
+    Each datetime field gets its zone column (``zones`` picks which, when a table
+    made before zones were kept lacks some).
+    """
     specs = {spec.name: spec for spec in column_specs(kind.cls)}
     for key in (*kind.unique, tuple(kind.indexed)):
         for name in key:
@@ -161,6 +193,9 @@ def build_table(kind: RecordKind, metadata: sa.MetaData) -> sa.Table:
         )
         for spec in specs.values()
     ]
+    wanted = zone_columns(kind.cls)
+    kept = set(wanted if zones is None else zones)
+    columns += [sa.Column(name, text_type(), nullable=True) for name in wanted if name in kept]
     constraints: list[sa.Constraint] = [
         sa.PrimaryKeyConstraint("id", name=object_name("pk", kind.name, ()))
     ]
@@ -187,12 +222,20 @@ class MappedKind:
 
     kind: RecordKind
     table: sa.Table
+    #: The fields' columns, by field name.
     columns: Mapping[str, ColumnSpec]
+    #: The zone columns the table has, and the datetime field each belongs to.
+    zones: Mapping[str, str]
 
     @classmethod
-    def of(cls, kind: RecordKind, metadata: sa.MetaData) -> MappedKind:
-        table = build_table(kind, metadata)
-        return cls(kind, table, {spec.name: spec for spec in column_specs(kind.cls)})
+    def of(
+        cls, kind: RecordKind, metadata: sa.MetaData, *, zones: Iterable[str] | None = None
+    ) -> MappedKind:
+        """``zones`` limits the zone columns to those a table made earlier has."""
+        table = build_table(kind, metadata, zones=zones)
+        specs = {spec.name: spec for spec in column_specs(kind.cls)}
+        present = {name: field for name, field in zone_columns(kind.cls).items() if name in table.c}
+        return cls(kind, table, specs, present)
 
     @property
     def record_name(self) -> str:
@@ -208,6 +251,8 @@ class MappedKind:
                 row[name] = data[name]
             else:
                 row[name] = plain(getattr(record, name))
+        for name, field_name in self.zones.items():
+            row[name] = zone_text(getattr(record, field_name))
         return row
 
     def from_row(self, row: Mapping[Any, Any]) -> Any:
@@ -219,5 +264,7 @@ class MappedKind:
                 value = value.isoformat()
             elif value is not None and spec.kind is ColumnKind.DURATION:
                 value = value.total_seconds()
+            elif value is not None and spec.kind is ColumnKind.DATETIME:
+                value = in_zone(value, row.get(name + ZONE_SUFFIX))
             data[name] = value
         return structure(data, self.kind.cls)

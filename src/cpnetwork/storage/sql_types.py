@@ -4,14 +4,19 @@
   code point, as in SQLite and the memory store, whatever the server's locale.
 * Datetimes are stored as UTC instants (``timestamptz`` on PostgreSQL, fixed-width UTC
   ISO 8601 text on SQLite), so comparing and sorting them in SQL follows the instant
-  even when records were written with different offsets.  They read back UTC-aware.
+  even when records were written with different offsets.  The zone each was given in
+  goes into a companion text column (:func:`zone_text`: the IANA key, or a fixed
+  offset such as ``+05:30``), and a datetime reads back in that zone
+  (:func:`in_zone`), with ``fold`` set from the instant (PEP 495), so 16:00 in
+  Los Angeles is 16:00 in Los Angeles again.  A NULL zone means UTC.
 * Durations are stored as seconds; non-scalar values as JSON (JSONB on PostgreSQL).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -62,6 +67,51 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
         return moment.astimezone(UTC)
+
+
+def zone_text(value: datetime | None) -> str | None:
+    """The zone of a datetime as stored beside its instant: an IANA key or an offset.
+
+    A ZoneInfo gives its key (``America/Los_Angeles``); any other tzinfo (UTC, a
+    fixed offset, a zone without a key) gives the value's offset (``+00:00``).
+    """
+    if value is None:
+        return None
+    zone = value.tzinfo
+    if isinstance(zone, ZoneInfo) and zone.key:
+        return zone.key
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValidationError("datetime", None, f"{value!r} has no time zone")
+    return _offset_text(offset)
+
+
+def _offset_text(offset: timedelta) -> str:
+    sign = "-" if offset < timedelta(0) else "+"
+    seconds = int(abs(offset).total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+def in_zone(instant: datetime, zone: str | None) -> datetime:
+    """A stored instant in its stored zone (``fold`` follows from the instant).
+
+    None (rows written before zones were kept) and a zone this Python does not know
+    give UTC: the instant is right either way.
+    """
+    if zone is None:
+        return instant.astimezone(UTC)
+    if zone[:1] in "+-":
+        sign = -1 if zone[0] == "-" else 1
+        parts = [int(part) for part in zone[1:].split(":")]
+        hours, minutes, seconds = (*parts, 0, 0)[:3]
+        offset = timedelta(hours=hours, minutes=minutes, seconds=seconds) * sign
+        return instant.astimezone(timezone(offset))
+    try:
+        return instant.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return instant.astimezone(UTC)
 
 
 class Seconds(TypeDecorator[timedelta]):

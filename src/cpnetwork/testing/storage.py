@@ -13,13 +13,15 @@ yields a fresh, empty store (the suite registers the kinds it needs)::
                 yield store
 
 Capabilities a backend lacks skip with a reason: set ``concurrent_writers = False``
-when it cannot run transactions from several threads, and leave the ``reopen``
-fixture alone when data does not outlive ``close()`` (as with ``memory://``).
+when it cannot run transactions from several threads, ``concurrent_readers = False``
+when a read-only transaction waits for an open writer (as with ``memory://``), and
+leave the ``reopen`` fixture alone when data does not outlive ``close()``.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -334,6 +336,8 @@ class StorageConformance:
 
     #: Transactions may run from several threads at once and ``lock`` serializes them.
     concurrent_writers: bool = True
+    #: A read-only transaction runs while another thread's writer is still open.
+    concurrent_readers: bool = True
 
     # fixtures -----------------------------------------------------------------
     @pytest.fixture
@@ -910,6 +914,120 @@ class StorageConformance:
         assert seated.count(True) == capacity
         with store.transaction() as tx:
             assert tx.count(m.Enrollment, {"program_id": program.id}) == {(): capacity}
+
+    # zones --------------------------------------------------------------------
+    def test_datetimes_read_back_in_the_zone_they_were_given_in(self, store: Storage) -> None:
+        india = timezone(timedelta(hours=5, minutes=30))
+        la = _session("p", datetime(2024, 10, 16, 16, 0, tzinfo=LA), id="la")  # 23:00 UTC
+        ist = _session("p", datetime(2024, 10, 17, 9, 0, tzinfo=india), id="ist")  # 03:30 UTC
+        utc = _session("p", datetime(2024, 10, 17, 1, 0, tzinfo=UTC), id="utc")
+        with store.transaction() as tx:
+            tx.insert(la)
+            tx.insert_many([ist, utc])
+        with store.transaction(read_only=True) as tx:
+            read = tx.get(m.Session, "la")
+            assert read is not None
+            assert (read.start.hour, read.start.date()) == (16, date(2024, 10, 16))
+            assert isinstance(read.start.tzinfo, ZoneInfo)
+            assert read.start.tzinfo.key == "America/Los_Angeles"
+            assert read.end.hour == 17 and read.end.tzinfo == read.start.tzinfo
+            found = tx.find(m.Session, order_by=("start",))
+            assert _ids(found) == ["la", "utc", "ist"]
+            assert [(s.start.hour, s.start.utcoffset()) for s in found] == [
+                (16, timedelta(hours=-7)),
+                (1, timedelta(0)),
+                (9, timedelta(hours=5, minutes=30)),
+            ]
+
+    def test_a_repeated_wall_time_round_trips_equal(self, store: Storage) -> None:
+        # 1:30 am happens twice on 2024-11-03 in Los Angeles; fold=1 is the second (PST).
+        first = datetime(2024, 11, 3, 1, 30, tzinfo=LA)
+        second = datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=LA)
+        moments = {"first": first, "second": second}
+        with store.transaction() as tx:
+            tx.insert_many([_session("p", start, id=name) for name, start in moments.items()])
+        with store.transaction(read_only=True) as tx:
+            for name, start in moments.items():
+                read = tx.get(m.Session, name)
+                assert read is not None and read.start == start
+                assert (read.start.tzinfo, read.start.fold) == (start.tzinfo, start.fold)
+                assert read.start.utcoffset() == start.utcoffset()
+
+    def test_zones_survive_bulk_writes(self, store: Storage) -> None:
+        zones = [LA, ZoneInfo("Asia/Kolkata"), UTC, timezone(timedelta(hours=-3))]
+        sessions = [
+            _session("p", datetime(2024, 10, 1, 9, n % 60, tzinfo=zones[n % 4]), id=f"s{n:03d}")
+            for n in range(240)
+        ]
+        with store.transaction() as tx:
+            tx.insert_many(sessions)
+        with store.transaction(read_only=True) as tx:
+            for session, read in zip(sessions, tx.find(m.Session), strict=True):
+                assert read == session
+                assert (read.start.hour, read.start.minute) == (9, session.start.minute)
+                assert read.start.utcoffset() == session.start.utcoffset()
+
+    # read-only transactions ---------------------------------------------------
+    def test_a_read_only_transaction_refuses_writes_and_changes_nothing(
+        self, store: Storage
+    ) -> None:
+        member = _member("ada@example.org", id="m1", county="Alameda")
+        with store.transaction() as tx:
+            tx.insert(member)
+        writes: dict[str, Callable[[Any], None]] = {
+            "insert": lambda tx: tx.insert(_member("grace@example.org")),
+            "insert_many": lambda tx: tx.insert_many([_member("many@example.org")]),
+            "update": lambda tx: tx.update(attrs.evolve(member, county="Fresno")),
+            "delete": lambda tx: tx.delete(m.Member, member.id),
+            "lock": lambda tx: tx.lock(m.Member, member.id),
+        }
+        for operation, write in writes.items():
+            with store.transaction(read_only=True) as tx:
+                with pytest.raises(StorageError) as raised:
+                    write(tx)
+                assert f"{operation} refused" in str(raised.value)
+                assert store.url in str(raised.value)
+                assert tx.find(m.Member) == [member]  # the transaction goes on
+        with store.transaction() as tx:
+            assert tx.find(m.Member) == [member]
+
+    def test_a_read_only_transaction_sees_committed_data(self, store: Storage) -> None:
+        member = _member("ada@example.org", id="m1", county="Alameda")
+        with store.transaction() as tx:
+            tx.insert(member)
+            tx.insert(_enrollment("p1", member.id, "enrolled"))
+        with store.transaction(read_only=True) as tx:
+            assert tx.get(m.Member, member.id) == member
+            assert tx.find(m.Member, {"county": "Alameda"}) == [member]
+            assert tx.count(m.Enrollment, group_by=("status",)) == {("enrolled",): 1}
+
+    def test_a_reader_does_not_wait_for_an_open_writer(self, store: Storage) -> None:
+        if not self.concurrent_readers:
+            pytest.skip(f"{type(self).__name__} runs one transaction at a time")
+        with store.transaction() as tx:
+            tx.insert(_member("ada@example.org", id="m1"))
+        written, release = threading.Event(), threading.Event()
+
+        def write() -> None:
+            with store.transaction() as tx:
+                tx.insert(_member("late@example.org", id="late"))
+                written.set()
+                release.wait(timeout=10)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            writer = pool.submit(write)
+            try:
+                assert written.wait(timeout=10)
+                started = time.monotonic()
+                with store.transaction(read_only=True) as tx:
+                    assert tx.get(m.Member, "late") is None  # not committed yet
+                    assert tx.count(m.Member) == {(): 1}
+                assert time.monotonic() - started < 2
+            finally:
+                release.set()
+            writer.result()
+        with store.transaction(read_only=True) as tx:
+            assert tx.count(m.Member) == {(): 2}
 
     # every kind, and kinds from plugins ---------------------------------------
     def test_samples_cover_every_core_kind(self) -> None:

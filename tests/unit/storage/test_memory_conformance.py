@@ -11,6 +11,8 @@ from cpnetwork.testing.storage import StorageConformance
 
 
 class TestMemoryConformance(StorageConformance):
+    concurrent_readers = False  # one lock serializes every transaction
+
     @pytest.fixture
     def storage(self) -> Iterator[Storage]:
         with MemoryStorage() as store:

@@ -1,0 +1,107 @@
+"""The keyword arguments of the services' add and update calls, typed from the records.
+
+``network.members.add(email=..., roles=["tosa"])`` takes the fields of a
+:class:`~cpnetwork.model.Member` as keywords; these TypedDicts give those keywords
+their types (PEP 692), so a type checker and an editor know them.  Values are what
+the records' converters accept: a role by value or name, a list where a tuple is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, Required, TypedDict
+
+from cpnetwork.model.organizations import OrganizationKind, OrganizationStatus
+from cpnetwork.model.people import (
+    Affiliation,
+    CustomValue,
+    EquityFocus,
+    GradeBand,
+    Reach,
+    Role,
+)
+from cpnetwork.model.programs import (
+    CompletionRule,
+    EnrollmentPolicy,
+    Format,
+    Module,
+)
+
+
+class _MemberDetails(TypedDict, total=False):
+    given_name: str
+    family_name: str
+    roles: Iterable[Role | str]
+    grade_bands: Iterable[GradeBand | str]
+    affiliations: Iterable[Affiliation | Mapping[str, Any]]
+    county: str | None
+    joined: date | None
+    reach: Reach | Mapping[str, int | None]
+    equity_focus: EquityFocus | str
+    consents_to_updates: bool
+    custom: dict[str, CustomValue]
+
+
+class MemberChanges(_MemberDetails, total=False):
+    """Fields of a member that ``members.update`` may change."""
+
+    email: str
+
+
+class MemberFields(_MemberDetails, total=False):
+    """The keywords of ``members.add``: ``email`` is required."""
+
+    id: str
+    email: Required[str]
+
+
+class _OrganizationDetails(TypedDict, total=False):
+    parent_id: str | None
+    county: str | None
+    identifiers: dict[str, str]
+    status: OrganizationStatus | str
+    website: str | None
+
+
+class OrganizationChanges(_OrganizationDetails, total=False):
+    """Fields of an organization that ``organizations.update`` may change."""
+
+    name: str
+    kind: OrganizationKind | str
+
+
+class OrganizationFields(_OrganizationDetails, total=False):
+    """The keywords of ``organizations.add``: ``name`` and ``kind`` are required."""
+
+    id: str
+    name: Required[str]
+    kind: Required[OrganizationKind | str]
+
+
+class _ProgramDetails(TypedDict, total=False):
+    program_year: int
+    description: str
+    host_ids: Iterable[str]
+    partner_ids: Iterable[str]
+    audience: str
+    format: Format | str
+    fee_cents: int
+    tags: Iterable[str]
+    policy: EnrollmentPolicy
+    completion: CompletionRule | None
+    modules: Iterable[Module]
+    tracks: Iterable[Module]
+
+
+class ProgramChanges(_ProgramDetails, total=False):
+    """Fields of a program that ``programs.update`` may change."""
+
+    title: str
+
+
+class ProgramFields(_ProgramDetails, total=False):
+    """The keywords of ``programs.create``: ``title`` is required; the year defaults."""
+
+    id: str
+    title: Required[str]
