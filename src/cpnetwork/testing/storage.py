@@ -693,13 +693,14 @@ class StorageConformance:
     def test_scan_yields_what_find_gives_in_the_same_order(
         self, store: Storage, people: list[m.Member]
     ) -> None:
+        queries: list[tuple[dict[str, Any], tuple[str, ...]]] = [
+            ({}, ()),
+            ({"county": ["Alameda", "Kern"]}, ("-family_name",)),
+            ({"joined__ge": date(2018, 1, 1)}, ("county", "family_name")),
+            ({"county": "Nowhere"}, ()),
+        ]
         with store.transaction() as tx:
-            for where, order_by in [
-                ({}, ()),
-                ({"county": ["Alameda", "Kern"]}, ("-family_name",)),
-                ({"joined__ge": date(2018, 1, 1)}, ("county", "family_name")),
-                ({"county": "Nowhere"}, ()),
-            ]:
+            for where, order_by in queries:
                 scanned = tx.scan(m.Member, where, order_by=order_by, chunk_size=2)
                 assert not isinstance(scanned, list)
                 assert list(scanned) == tx.find(m.Member, where, order_by=order_by)
