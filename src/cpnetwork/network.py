@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
 
 from attrs import evolve
 
@@ -26,9 +29,15 @@ from cpnetwork.services.programs import ProgramService
 from cpnetwork.services.sessions_bulk import SessionSyncService
 from cpnetwork.services.surveys import SurveyService
 from cpnetwork.storage import RecordKind, Storage
+from cpnetwork.storage.base import Transaction
 
 #: Where a network lives when no URL is given: an SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///cpnetwork.db"
+
+#: Records ``export`` reads from the store at a time.
+EXPORT_CHUNK = 1_000
+
+T = TypeVar("T")
 
 #: ``progress(step, done, total)``: called as a long call advances, for progress bars.
 Progress = Callable[[str, int, int], None]
@@ -147,17 +156,62 @@ class Network:
     def export_data(self, *, progress: Progress | None = None) -> dict[str, list[dict[str, Any]]]:
         """Every record of the network as JSON-ready dicts, by kind (see ``import_data``).
 
+        Holds the whole network in memory: for big networks write it with :meth:`export`.
         ``progress(kind, done, total)`` is called after each kind of record.
         """
-        exported: dict[str, list[dict[str, Any]]] = {}
-        kinds = list(self.storage.iter_kinds())
         with self.storage.transaction() as tx:
-            for done, kind in enumerate(kinds, start=1):
-                records: list[Any] = tx.find(kind.cls)
-                exported[kind.name] = [unstructure(record) for record in records]
-                if progress is not None:
-                    progress(kind.name, done, len(kinds))
-        return exported
+            return {
+                kind.name: list(rows) for kind, rows in self._exported(tx, progress, EXPORT_CHUNK)
+            }
+
+    def export(
+        self,
+        target: str | Path | IO[str],
+        *,
+        progress: Progress | None = None,
+        chunk_size: int = EXPORT_CHUNK,
+    ) -> dict[str, int]:
+        """Write the document :meth:`export_data` gives, as JSON, record by record.
+
+        ``target`` is a text stream or a path; a file at the path is replaced only once
+        the export is complete.  Records are read ``chunk_size`` at a time
+        (``Transaction.scan``), so memory stays flat however big the network.  The
+        text is what ``json.dumps(export_data(), indent=2, ensure_ascii=False)`` gives,
+        plus a final newline.  Returns the records written by kind.
+        """
+        if isinstance(target, str | Path):
+            return _replace_file(
+                Path(target), lambda out: self.export(out, progress=progress, chunk_size=chunk_size)
+            )
+        counts: dict[str, int] = {}
+        with self.storage.transaction() as tx:
+            target.write("{")
+            for kind, rows in self._exported(tx, progress, chunk_size):
+                opening = "\n" if not counts else ",\n"
+                target.write(f"{opening}  {json.dumps(kind.name, ensure_ascii=False)}: [")
+                written = 0
+                for row in rows:
+                    text = json.dumps(row, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+                    target.write(f"{',' if written else ''}\n    {text}")
+                    written += 1
+                target.write("\n  ]" if written else "]")
+                counts[kind.name] = written
+            target.write("\n}\n" if counts else "}\n")
+        return counts
+
+    def _exported(
+        self, tx: Transaction, progress: Progress | None, chunk_size: int
+    ) -> Iterator[tuple[RecordKind, Iterator[dict[str, Any]]]]:
+        """Each kind with its records as JSON-ready dicts, read as they are taken.
+
+        ``progress`` is called once a kind's records have all been taken.
+        """
+        kinds = list(self.storage.iter_kinds())
+        for done, kind in enumerate(kinds, start=1):
+            records: Iterator[Any] = tx.scan(kind.cls, chunk_size=chunk_size)
+            yield kind, (unstructure(record) for record in records)
+            if progress is not None:
+                progress(kind.name, done, len(kinds))
 
     def import_data(
         self, data: Mapping[str, Sequence[Mapping[str, Any]]], *, progress: Progress | None = None
@@ -217,6 +271,19 @@ def _open_storage(host: PluginHost, url: str) -> Storage:
     if not isinstance(storage, Storage):
         raise PluginError(plugin, "open_storage", f"returned {storage!r}, not a Storage")
     return storage
+
+
+def _replace_file(path: Path, write: Callable[[IO[str]], T]) -> T:
+    """``write`` into a temporary file beside ``path``, renamed onto it once complete."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(fd, "w", encoding="utf-8") as out:
+            answer = write(out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return answer
 
 
 def _member_fields(host: PluginHost) -> dict[str, CustomField]:

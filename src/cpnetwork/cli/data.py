@@ -186,18 +186,19 @@ def export(state: CliState, file: str) -> None:
     """Write the whole network as JSON to FILE (or stdout with '-', the default).
 
     The export holds every record by kind; `cpnetwork import-json FILE` loads it into
-    an empty database.  A file is replaced only once the export is complete.
+    an empty database.  Records are written as they are read, so memory stays flat
+    however big the network; a file is replaced only once the export is complete.
     """
     network = state.open()
-    with progress_bar("Exporting the network") as progress:
-        data = network.export_data(progress=progress)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
-        with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out:
-            out.write(text)
+        with (
+            click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out,
+            progress_bar("Exporting the network") as progress,
+        ):
+            counts = network.export(out, progress=progress)
     except OSError as exc:
         raise CliError(f"cannot write {file}: {exc.strerror or exc}") from exc
     if file != "-":
-        counts = ", ".join(f"{kind} {len(rows)}" for kind, rows in data.items() if rows)
-        total = sum(len(rows) for rows in data.values())
-        click.echo(f"Exported {total} records ({counts}) to {file}.", err=True)
+        listed = ", ".join(f"{kind} {n}" for kind, n in counts.items() if n)
+        total = sum(counts.values())
+        click.echo(f"Exported {total} records ({listed}) to {file}.", err=True)
