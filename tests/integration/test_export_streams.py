@@ -1,0 +1,132 @@
+"""``Network.export``: the JSON export written record by record, as ``export_data`` gives it."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cpnetwork import Network
+from cpnetwork.storage.base import Transaction
+from cpnetwork.storage.kinds import CORE_KINDS
+from cpnetwork.storage.memory import MemoryTransaction
+from cpnetwork.storage.sql import SQLTransaction
+from cpnetwork.testing.synthetic import synthetic_network
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store of each backend (PostgreSQL in a schema of its own)."""
+    if request.param == "memory":
+        return "memory://"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'net.db'}"
+    request.applymarker(pytest.mark.postgres)
+    pg_url: str = request.getfixturevalue("pg_url")
+    return pg_url
+
+
+def _filled(url: str) -> Network:
+    """A network of a few thousand records of every common kind, some text not ASCII."""
+    net = Network.open(url, name="Réseau des Sciences", load_entrypoints=False)
+    data = synthetic_network(members_count=300, programs_count=3, sessions_each=4)
+    with net.storage.transaction() as tx:
+        for records in (
+            data.organizations,
+            data.members,
+            data.programs,
+            data.sessions,
+            data.enrollments,
+            data.attendance,
+        ):
+            tx.insert_many(records)
+    return net
+
+
+def _text(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_export_writes_the_text_of_export_data(url: str) -> None:
+    with _filled(url) as net:
+        out = io.StringIO()
+        counts = net.export(out)
+        data = net.export_data()
+    assert out.getvalue() == _text(data)
+    assert counts == {kind: len(rows) for kind, rows in data.items()}
+    assert sum(counts.values()) > 2_000
+
+
+def test_export_of_an_empty_kind_and_an_empty_network(url: str) -> None:
+    with Network.open(url, load_entrypoints=False) as net:
+        out = io.StringIO()
+        net.export(out)
+        assert out.getvalue() == _text(net.export_data())
+        assert '"members": []' in out.getvalue()
+
+
+def test_export_reads_through_scan_a_chunk_at_a_time(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scans: list[tuple[str, int]] = []
+    finds: list[str] = []
+    transaction: type[Transaction] = MemoryTransaction if url == "memory://" else SQLTransaction
+    scan, find = transaction.scan, transaction.find
+
+    def spy_scan(self: Any, cls: type, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        scans.append((cls.__name__, kwargs["chunk_size"]))
+        return scan(self, cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def spy_find(self: Any, cls: type, *args: Any, **kwargs: Any) -> list[Any]:
+        finds.append(cls.__name__)
+        return find(self, cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    with _filled(url) as net:
+        monkeypatch.setattr(transaction, "scan", spy_scan)
+        if url != "memory://":  # the memory store's scan is its find
+            monkeypatch.setattr(transaction, "find", spy_find)
+        progress: list[tuple[str, int, int]] = []
+        counts = net.export(io.StringIO(), chunk_size=50, progress=lambda *a: progress.append(a))
+    kinds = list(counts)
+    assert [name for name, _ in scans] == _classes(kinds)
+    assert all(size == 50 for _, size in scans) and finds == []
+    assert progress == [(kind, n, len(kinds)) for n, kind in enumerate(kinds, start=1)]
+
+
+def _classes(kinds: list[str]) -> list[str]:
+    """The record classes of core kinds named by table."""
+    names = {kind.name: kind.cls.__name__ for kind in CORE_KINDS}
+    return [names[kind] for kind in kinds]
+
+
+def test_export_round_trips_through_import_data(url: str, tmp_path: Path) -> None:
+    path = tmp_path / "backup.json"
+    with _filled(url) as net:
+        net.export(path, chunk_size=100)
+        before = net.export_data()
+    with Network.open(f"sqlite:///{tmp_path / 'copy.db'}", load_entrypoints=False) as copy:
+        written = copy.import_data(json.loads(path.read_text(encoding="utf-8")))
+        assert written == sum(len(rows) for rows in before.values())
+        assert copy.export_data() == before
+        assert copy.profile.name == "Réseau des Sciences"
+
+
+def test_a_file_is_replaced_only_once_the_export_is_complete(url: str, tmp_path: Path) -> None:
+    path = tmp_path / "backup.json"
+    path.write_text("the previous backup")
+
+    def fail(kind: str, done: int, total: int) -> None:
+        if done == 3:
+            raise RuntimeError("interrupted")
+
+    with _filled(url) as net:
+        with pytest.raises(RuntimeError):
+            net.export(path, progress=fail)
+        assert path.read_text() == "the previous backup"
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+        net.export(str(path))
+        assert json.loads(path.read_text(encoding="utf-8")) == net.export_data()
