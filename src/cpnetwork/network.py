@@ -214,14 +214,25 @@ class Network:
                 progress(kind.name, done, len(kinds))
 
     def import_data(
-        self, data: Mapping[str, Sequence[Mapping[str, Any]]], *, progress: Progress | None = None
+        self,
+        data: Mapping[str, Sequence[Mapping[str, Any]]]
+        | Iterable[tuple[str, Iterable[Mapping[str, Any]]]],
+        *,
+        progress: Progress | None = None,
     ) -> int:
         """Load what :meth:`export_data` produced into this (empty) network; all or nothing.
 
+        ``data`` is the mapping :meth:`export_data` gives, checked whole before anything
+        is written, or ``(kind, records)`` pairs read as they come, such as
+        :func:`cpnetwork.export_json.read_export` gives for a file :meth:`export` wrote:
+        each kind's records are then streamed into the store, and an unknown kind or a
+        bad record fails the call when it is reached, writing nothing.
         The exported network profile replaces this one's.  Returns the records written.
         ``progress(kind, done, total)`` is called after each kind is checked and written.
         """
         kinds = {kind.name: kind for kind in self.storage.iter_kinds()}
+        if not isinstance(data, Mapping):
+            return self._import_sections(kinds, data, progress)
         unknown = sorted(set(data) - set(kinds))
         if unknown:
             raise ValidationError("export", None, f"unknown kinds of record {unknown}")
@@ -232,16 +243,44 @@ class Network:
         written = 0
         with self._context.unit_of_work() as uow:
             for done, (kind, records) in enumerate(batches, start=1):
-                if kind.cls is NetworkProfile:
-                    for profile in records:
-                        uow.tx.update(profile)
-                        self._context.profile = profile
-                else:
-                    uow.tx.insert_many(records)
+                self._write_imported(uow.tx, kind, records)
                 written += len(records)
                 if progress is not None:
                     progress(kind.name, done, len(batches))
         return written
+
+    def _import_sections(
+        self,
+        kinds: Mapping[str, RecordKind],
+        sections: Iterable[tuple[str, Iterable[Mapping[str, Any]]]],
+        progress: Progress | None,
+    ) -> int:
+        written = 0
+
+        def structured(kind: RecordKind, rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:
+            nonlocal written
+            for row in rows:
+                record: Any = structure(dict(row), kind.cls)
+                written += 1
+                yield record
+
+        with self._context.unit_of_work() as uow:
+            for done, (name, rows) in enumerate(sections, start=1):
+                kind = kinds.get(name)
+                if kind is None:
+                    raise ValidationError("export", None, f"unknown kinds of record {[name]}")
+                self._write_imported(uow.tx, kind, structured(kind, rows))
+                if progress is not None:
+                    progress(kind.name, min(done, len(kinds)), len(kinds))
+        return written
+
+    def _write_imported(self, tx: Transaction, kind: RecordKind, records: Iterable[Any]) -> None:
+        if kind.cls is NetworkProfile:
+            for profile in records:
+                tx.update(profile)
+                self._context.profile = profile
+        else:
+            tx.insert_many(records)
 
     def subscribe(self, observer: Observer) -> None:
         """Call ``observer(event)`` after each committed change (in-process observers)."""

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
 from cpnetwork import Network
+from cpnetwork.cli import CliConfig, cli
+from cpnetwork.export_json import read_export
 from cpnetwork.storage.base import Transaction
 from cpnetwork.storage.kinds import CORE_KINDS
 from cpnetwork.storage.memory import MemoryTransaction
@@ -130,3 +133,56 @@ def test_a_file_is_replaced_only_once_the_export_is_complete(url: str, tmp_path:
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
         net.export(str(path))
         assert json.loads(path.read_text(encoding="utf-8")) == net.export_data()
+
+
+def test_import_data_takes_sections_as_they_are_read(url: str, tmp_path: Path) -> None:
+    path = tmp_path / "backup.json"
+    with _filled(url) as net:
+        net.export(path)
+        before = net.export_data()
+    with (
+        Network.open(f"sqlite:///{tmp_path / 'copy.db'}", load_entrypoints=False) as copy,
+        path.open(encoding="utf-8") as stream,
+    ):
+        progress: list[tuple[str, int, int]] = []
+        written = copy.import_data(read_export(stream), progress=lambda *a: progress.append(a))
+        assert written == sum(len(rows) for rows in before.values())
+        assert copy.export_data() == before
+        assert [kind for kind, _, _ in progress] == list(before)
+
+
+def _cli(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), obj=CliConfig(load_entrypoints=False))
+
+
+def test_import_json_of_a_bad_record_far_in_writes_nothing(tmp_path: Path) -> None:
+    with _filled(f"sqlite:///{tmp_path / 'net.db'}") as net:
+        data = net.export_data()
+    data["attendance"][-1]["status"] = "asleep"
+    (tmp_path / "bad.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    result = _cli("--db", str(tmp_path / "copy.db"), "import-json", str(tmp_path / "bad.json"))
+    assert result.exit_code == 1 and "Attendance" in result.stderr
+    with Network.open(f"sqlite:///{tmp_path / 'copy.db'}", load_entrypoints=False) as copy:
+        counts = {kind: len(rows) for kind, rows in copy.export_data().items()}
+    assert counts == {kind: 1 if kind == "network" else 0 for kind in counts}
+
+
+def test_import_json_of_a_file_that_is_no_export_creates_no_database(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("[1, 2, 3]")
+    result = _cli("--db", str(tmp_path / "copy.db"), "import-json", str(tmp_path / "bad.json"))
+    assert result.exit_code == 1 and "not a cpnetwork export" in result.stderr
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_cli_export_and_import_json_round_trip(tmp_path: Path) -> None:
+    with _filled(f"sqlite:///{tmp_path / 'net.db'}") as net:
+        before = net.export_data()
+    exported = _cli("--db", str(tmp_path / "net.db"), "export", str(tmp_path / "out.json"))
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "out.json").read_text(encoding="utf-8") == json.dumps(
+        before, indent=2, ensure_ascii=False
+    ) + "\n"
+    loaded = _cli("--db", str(tmp_path / "copy.db"), "import-json", str(tmp_path / "out.json"))
+    assert loaded.exit_code == 0, loaded.output
+    with Network.open(f"sqlite:///{tmp_path / 'copy.db'}", load_entrypoints=False) as copy:
+        assert copy.export_data() == before
