@@ -406,8 +406,7 @@ class SQLTransaction(Transaction):
             try:
                 self._write_chunks(records, guarded=False)
             except self._storage.refusals:
-                self._write_chunks(records, guarded=True)
-                raise  # pragma: no cover - the guarded write raised DuplicateError
+                self._write_chunks(records, guarded=True)  # raises DuplicateError
             return
         self._write_chunks(records, guarded=True)
 
