@@ -241,12 +241,15 @@ class Network:
             for name, kind in kinds.items()
         ]
         written = 0
+        profile: NetworkProfile | None = None
         with self._context.unit_of_work() as uow:
             for done, (kind, records) in enumerate(batches, start=1):
-                self._write_imported(uow.tx, kind, records)
+                profile = self._write_imported(uow.tx, kind, records) or profile
                 written += len(records)
                 if progress is not None:
                     progress(kind.name, done, len(batches))
+        if profile is not None:  # once committed
+            self._context.profile = profile
         return written
 
     def _import_sections(
@@ -264,23 +267,31 @@ class Network:
                 written += 1
                 yield record
 
+        profile: NetworkProfile | None = None
         with self._context.unit_of_work() as uow:
             for done, (name, rows) in enumerate(sections, start=1):
                 kind = kinds.get(name)
                 if kind is None:
                     raise ValidationError("export", None, f"unknown kinds of record {[name]}")
-                self._write_imported(uow.tx, kind, structured(kind, rows))
+                profile = self._write_imported(uow.tx, kind, structured(kind, rows)) or profile
                 if progress is not None:
                     progress(kind.name, min(done, len(kinds)), len(kinds))
+        if profile is not None:  # once committed
+            self._context.profile = profile
         return written
 
-    def _write_imported(self, tx: Transaction, kind: RecordKind, records: Iterable[Any]) -> None:
-        if kind.cls is NetworkProfile:
-            for profile in records:
-                tx.update(profile)
-                self._context.profile = profile
-        else:
+    @staticmethod
+    def _write_imported(
+        tx: Transaction, kind: RecordKind, records: Iterable[Any]
+    ) -> NetworkProfile | None:
+        """Write one kind's records; the profile written, if the kind is the profile."""
+        if kind.cls is not NetworkProfile:
             tx.insert_many(records)
+            return None
+        written: NetworkProfile | None = None
+        for written in records:
+            tx.update(written)
+        return written
 
     def subscribe(self, observer: Observer) -> None:
         """Call ``observer(event)`` after each committed change (in-process observers)."""

@@ -13,7 +13,9 @@ from click.testing import CliRunner, Result
 
 from cpnetwork import Network
 from cpnetwork.cli import CliConfig, cli
+from cpnetwork.errors import ValidationError
 from cpnetwork.export_json import read_export
+from cpnetwork.model import Member, NetworkProfile
 from cpnetwork.storage.base import Transaction
 from cpnetwork.storage.kinds import CORE_KINDS
 from cpnetwork.storage.memory import MemoryTransaction
@@ -186,3 +188,16 @@ def test_cli_export_and_import_json_round_trip(tmp_path: Path) -> None:
     assert loaded.exit_code == 0, loaded.output
     with Network.open(f"sqlite:///{tmp_path / 'copy.db'}", load_entrypoints=False) as copy:
         assert copy.export_data() == before
+
+
+def test_a_failed_streamed_import_keeps_the_profile(tmp_path: Path) -> None:
+    with _filled(f"sqlite:///{tmp_path / 'net.db'}") as net:
+        data = net.export_data()
+    data["attendance"][-1]["status"] = "asleep"
+    text = json.dumps(data)
+    with Network.open(f"sqlite:///{tmp_path / 'copy.db'}", load_entrypoints=False) as copy:
+        with pytest.raises(ValidationError):
+            copy.import_data(read_export(io.StringIO(text)))
+        assert copy.profile.name == "Network"
+        with copy.storage.transaction() as tx:
+            assert tx.count(NetworkProfile) == {(): 1} and tx.count(Member) == {(): 0}
