@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TypeVar
 
 from attrs import evolve
 
@@ -27,9 +30,15 @@ from cpnetwork.services.sessions import SessionService
 from cpnetwork.services.surveys import SurveyService
 from cpnetwork.services.teams import TeamService
 from cpnetwork.storage import CORE_KINDS, RecordKind, Storage
+from cpnetwork.storage.base import Transaction
 
 #: Where a network lives when no URL is given: an SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///cpnetwork.db"
+
+#: Records ``export`` reads from the store at a time.
+EXPORT_CHUNK = 1_000
+
+T = TypeVar("T")
 
 #: ``progress(step, done, total)``: called as a long call advances, for progress bars.
 Progress = Callable[[str, int, int], None]
@@ -156,27 +165,83 @@ class Network:
     def export_data(self, *, progress: Progress | None = None) -> dict[str, list[dict[str, Any]]]:
         """Every record of the network as JSON-ready dicts, by kind (see ``import_data``).
 
+        Holds the whole network in memory: for big networks write it with :meth:`export`.
         ``progress(kind, done, total)`` is called after each kind of record.
         """
-        exported: dict[str, list[dict[str, Any]]] = {}
+        with self._context.reading() as tx:
+            return {
+                kind.name: list(rows) for kind, rows in self._exported(tx, progress, EXPORT_CHUNK)
+            }
+
+    def export(
+        self,
+        target: str | Path | IO[str],
+        *,
+        progress: Progress | None = None,
+        chunk_size: int = EXPORT_CHUNK,
+    ) -> dict[str, int]:
+        """Write the document :meth:`export_data` gives, as JSON, record by record.
+
+        ``target`` is a text stream or a path; a file at the path is replaced only once
+        the export is complete.  Records are read ``chunk_size`` at a time
+        (``Transaction.scan``), so memory stays flat however big the network.  The
+        text is what ``json.dumps(export_data(), indent=2, ensure_ascii=False)`` gives,
+        plus a final newline.  Returns the records written by kind.
+        """
+        if isinstance(target, str | Path):
+            return _replace_file(
+                Path(target), lambda out: self.export(out, progress=progress, chunk_size=chunk_size)
+            )
+        counts: dict[str, int] = {}
+        with self._context.reading() as tx:
+            target.write("{")
+            for kind, rows in self._exported(tx, progress, chunk_size):
+                opening = "\n" if not counts else ",\n"
+                target.write(f"{opening}  {json.dumps(kind.name, ensure_ascii=False)}: [")
+                written = 0
+                for row in rows:
+                    text = json.dumps(row, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+                    target.write(f"{',' if written else ''}\n    {text}")
+                    written += 1
+                target.write("\n  ]" if written else "]")
+                counts[kind.name] = written
+            target.write("\n}\n" if counts else "}\n")
+        return counts
+
+    def _exported(
+        self, tx: Transaction, progress: Progress | None, chunk_size: int
+    ) -> Iterator[tuple[RecordKind, Iterator[dict[str, Any]]]]:
+        """Each kind with its records as JSON-ready dicts, read as they are taken.
+
+        ``progress`` is called once a kind's records have all been taken.
+        """
         kinds = list(self.storage.iter_kinds())
-        with self.storage.transaction() as tx:
-            for done, kind in enumerate(kinds, start=1):
-                records: list[Any] = tx.find(kind.cls)
-                exported[kind.name] = [unstructure(record) for record in records]
-                if progress is not None:
-                    progress(kind.name, done, len(kinds))
-        return exported
+        for done, kind in enumerate(kinds, start=1):
+            records: Iterator[Any] = tx.scan(kind.cls, chunk_size=chunk_size)
+            yield kind, (unstructure(record) for record in records)
+            if progress is not None:
+                progress(kind.name, done, len(kinds))
 
     def import_data(
-        self, data: Mapping[str, Sequence[Mapping[str, Any]]], *, progress: Progress | None = None
+        self,
+        data: Mapping[str, Sequence[Mapping[str, Any]]]
+        | Iterable[tuple[str, Iterable[Mapping[str, Any]]]],
+        *,
+        progress: Progress | None = None,
     ) -> int:
         """Load what :meth:`export_data` produced into this (empty) network; all or nothing.
 
+        ``data`` is the mapping :meth:`export_data` gives, checked whole before anything
+        is written, or ``(kind, records)`` pairs read as they come, such as
+        :func:`cpnetwork.export_json.read_export` gives for a file :meth:`export` wrote:
+        each kind's records are then streamed into the store, and an unknown kind or a
+        bad record fails the call when it is reached, writing nothing.
         The exported network profile replaces this one's.  Returns the records written.
         ``progress(kind, done, total)`` is called after each kind is checked and written.
         """
         kinds = {kind.name: kind for kind in self.storage.iter_kinds()}
+        if not isinstance(data, Mapping):
+            return self._import_sections(kinds, data, progress)
         unknown = sorted(set(data) - set(kinds))
         if unknown:
             raise ValidationError("export", None, f"unknown kinds of record {unknown}")
@@ -185,17 +250,56 @@ class Network:
             for name, kind in kinds.items()
         ]
         written = 0
+        profile: NetworkProfile | None = None
         with self._context.unit_of_work() as uow:
             for done, (kind, records) in enumerate(batches, start=1):
-                if kind.cls is NetworkProfile:
-                    for profile in records:
-                        uow.tx.update(profile)
-                        self._context.profile = profile
-                else:
-                    uow.tx.insert_many(records)
+                profile = self._write_imported(uow.tx, kind, records) or profile
                 written += len(records)
                 if progress is not None:
                     progress(kind.name, done, len(batches))
+        if profile is not None:  # once committed
+            self._context.profile = profile
+        return written
+
+    def _import_sections(
+        self,
+        kinds: Mapping[str, RecordKind],
+        sections: Iterable[tuple[str, Iterable[Mapping[str, Any]]]],
+        progress: Progress | None,
+    ) -> int:
+        written = 0
+
+        def structured(kind: RecordKind, rows: Iterable[Mapping[str, Any]]) -> Iterator[Any]:
+            nonlocal written
+            for row in rows:
+                record: Any = structure(dict(row), kind.cls)
+                written += 1
+                yield record
+
+        profile: NetworkProfile | None = None
+        with self._context.unit_of_work() as uow:
+            for done, (name, rows) in enumerate(sections, start=1):
+                kind = kinds.get(name)
+                if kind is None:
+                    raise ValidationError("export", None, f"unknown kinds of record {[name]}")
+                profile = self._write_imported(uow.tx, kind, structured(kind, rows)) or profile
+                if progress is not None:
+                    progress(kind.name, min(done, len(kinds)), len(kinds))
+        if profile is not None:  # once committed
+            self._context.profile = profile
+        return written
+
+    @staticmethod
+    def _write_imported(
+        tx: Transaction, kind: RecordKind, records: Iterable[Any]
+    ) -> NetworkProfile | None:
+        """Write one kind's records; the profile written, if the kind is the profile."""
+        if kind.cls is not NetworkProfile:
+            tx.insert_many(records)
+            return None
+        written: NetworkProfile | None = None
+        for written in records:
+            tx.update(written)
         return written
 
     def count_records(self) -> int:
@@ -237,6 +341,19 @@ def _open_storage(host: PluginHost, url: str) -> Storage:
     if not isinstance(storage, Storage):
         raise PluginError(plugin, "open_storage", f"returned {storage!r}, not a Storage")
     return storage
+
+
+def _replace_file(path: Path, write: Callable[[IO[str]], T]) -> T:
+    """``write`` into a temporary file beside ``path``, renamed onto it once complete."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(fd, "w", encoding="utf-8") as out:
+            answer = write(out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return answer
 
 
 def _member_fields(host: PluginHost) -> dict[str, CustomField]:

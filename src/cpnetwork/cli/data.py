@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 from click.shell_completion import CompletionItem
@@ -13,6 +11,7 @@ from click.shell_completion import CompletionItem
 from cpnetwork.cli._output import progress_bar, working
 from cpnetwork.cli._state import CliError, CliState, pass_state, record_count
 from cpnetwork.errors import CpnetworkError
+from cpnetwork.export_json import ExportFormatError, read_export
 from cpnetwork.importers.registry import registered_importers
 
 
@@ -116,31 +115,6 @@ def import_file(
     click.echo(report.summary())
 
 
-def _read_json(file: str) -> Any:
-    try:
-        with click.open_file(file, encoding="utf-8") as stream:
-            text = stream.read()
-    except UnicodeDecodeError as exc:
-        raise CliError(f"{file}: not UTF-8 text ({exc.reason})") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{file}: not JSON: {exc}") from exc
-
-
-def _check_export(file: str, data: Any) -> dict[str, list[dict[str, Any]]]:
-    shaped = isinstance(data, dict) and all(
-        isinstance(rows, list) and all(isinstance(row, dict) for row in rows)
-        for rows in data.values()
-    )
-    if not shaped:
-        raise CliError(
-            f"{file}: not a cpnetwork export (expected an object of record lists by kind, "
-            "as `cpnetwork export` writes)"
-        )
-    return dict(data)
-
-
 @click.command(
     "import-json",
     epilog="""\b
@@ -155,19 +129,27 @@ Examples:
 def import_json(state: CliState, file: str) -> None:
     """Load a whole network written by `cpnetwork export` into an empty database.
 
-    FILE is the JSON export ('-' reads stdin).  The database is created if it does not
+    FILE is the JSON export ('-' reads stdin), read record by record as it loads, so
+    memory stays flat however big the export.  The database is created if it does not
     exist; one that already holds records is refused.  All records load, or none.
     """
-    data = _check_export(file, _read_json(file))
-    network = state.open(create=True)
-    held = record_count(network)
-    if held:
-        raise CliError(
-            f"{network.storage.url} already holds {held} records; "
-            "import-json loads an export into an empty database"
-        )
-    with progress_bar(f"Loading {file}") as progress:
-        written = network.import_data(data, progress=progress)
+    try:
+        with click.open_file(file, encoding="utf-8") as stream:
+            # The opening is read first: a file that is no export at all creates nothing.
+            sections = read_export(stream)
+            network = state.open(create=True)
+            held = record_count(network)
+            if held:
+                raise CliError(
+                    f"{network.storage.url} already holds {held} records; "
+                    "import-json loads an export into an empty database"
+                )
+            with progress_bar(f"Loading {file}") as progress:
+                written = network.import_data(sections, progress=progress)
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{file}: not UTF-8 text ({exc.reason})") from exc
+    except ExportFormatError as exc:
+        raise CliError(f"{file}: {exc.reason}") from exc
     click.echo(f"Imported {written} records into {network.storage.url}.")
 
 
@@ -186,18 +168,19 @@ def export(state: CliState, file: str) -> None:
     """Write the whole network as JSON to FILE (or stdout with '-', the default).
 
     The export holds every record by kind; `cpnetwork import-json FILE` loads it into
-    an empty database.  A file is replaced only once the export is complete.
+    an empty database.  Records are written as they are read, so memory stays flat
+    however big the network; a file is replaced only once the export is complete.
     """
     network = state.open()
-    with progress_bar("Exporting the network") as progress:
-        data = network.export_data(progress=progress)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     try:
-        with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out:
-            out.write(text)
+        with (
+            click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out,
+            progress_bar("Exporting the network") as progress,
+        ):
+            counts = network.export(out, progress=progress)
     except OSError as exc:
         raise CliError(f"cannot write {file}: {exc.strerror or exc}") from exc
     if file != "-":
-        counts = ", ".join(f"{kind} {len(rows)}" for kind, rows in data.items() if rows)
-        total = sum(len(rows) for rows in data.values())
-        click.echo(f"Exported {total} records ({counts}) to {file}.", err=True)
+        listed = ", ".join(f"{kind} {n}" for kind, n in counts.items() if n)
+        total = sum(counts.values())
+        click.echo(f"Exported {total} records ({listed}) to {file}.", err=True)

@@ -144,7 +144,12 @@ class Transaction(ABC):
         """Add a new record; DuplicateError if its id or a unique key is taken."""
 
     def insert_many(self, records: Iterable[Any]) -> None:
-        """Add many records of one or more kinds; backends batch the writes."""
+        """Add many records of one or more kinds; all of them, or none.
+
+        ``records`` may be any iterable, a generator of millions included: backends
+        read it chunk by chunk and batch the writes.  A taken id or unique key raises
+        DuplicateError and undoes the whole call; the transaction can go on.
+        """
         for record in records:
             self.insert(record)
 
@@ -166,6 +171,22 @@ class Transaction(ABC):
         limit: int | None = None,
     ) -> list[R]:
         """Records of ``cls`` matching ``where``, in ``order_by`` order (then by id)."""
+
+    def scan(
+        self,
+        cls: type[R],
+        where: Where | None = None,
+        *,
+        order_by: Sequence[str] = (),
+        chunk_size: int = 1_000,
+    ) -> Iterator[R]:
+        """The records ``find`` gives, one by one, without loading them all at once.
+
+        Backends read ``chunk_size`` rows at a time (a server-side cursor, say); this
+        default, for stores that hold everything in memory anyway, iterates ``find``.
+        The query is checked when called.  Iterate inside the transaction.
+        """
+        return iter(self.find(cls, where, order_by=order_by))
 
     def find_one(self, cls: type[R], where: Where) -> R | None:
         found = self.find(cls, where, limit=1)

@@ -25,11 +25,13 @@ Schema versions are managed by Alembic (:mod:`cpnetwork.storage.sql_migrate`);
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import wraps
+from itertools import islice
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
@@ -77,8 +79,15 @@ R = TypeVar("R")
 P = ParamSpec("P")
 T = TypeVar("T")
 
-#: Records per INSERT statement in ``insert_many``; stays under SQLite's variable limit.
+#: Records per INSERT statement at most; fewer for kinds with many columns, so that
+#: rows times columns stays under the database's parameter limit (see ``parameter_limit``).
 BATCH_SIZE = 500
+#: Bound parameters one PostgreSQL statement takes at most.
+POSTGRES_PARAMETERS = 65_535
+#: SQLite's limit when the connection cannot tell (SQLite 3.32's default).
+SQLITE_PARAMETERS = 32_766
+#: Rows ``scan`` fetches at a time.
+SCAN_ROWS = 1_000
 
 #: Table names the store never gives to a kind.
 RESERVED_TABLES = frozenset({"alembic_version"})
@@ -301,6 +310,27 @@ def _translated(
     return decorate
 
 
+def parameter_limit(connection: sa.Connection) -> int:
+    """How many parameters one statement may bind on this connection."""
+    if connection.dialect.name == "postgresql":
+        return POSTGRES_PARAMETERS
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection):
+        return driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return SQLITE_PARAMETERS  # pragma: no cover - another SQLite driver
+
+
+def _by_kind(records: list[Any]) -> dict[type, list[Any]]:
+    """The records grouped by class, classes in order of first appearance."""
+    groups: dict[type, list[Any]] = {}
+    for record in records:
+        group = groups.get(type(record))
+        if group is None:
+            groups[type(record)] = group = []
+        group.append(record)
+    return groups
+
+
 class SQLTransaction(Transaction):
     """One database transaction on one pooled connection."""
 
@@ -340,13 +370,47 @@ class SQLTransaction(Transaction):
         mapped = self._mapped(cls)
         query = (
             sa.select(mapped.table)
-            .where(where_clause(mapped, where))
+            .where(where_clause(mapped, where, self._connection.dialect))
             .order_by(*order_clauses(mapped, list(order_by)))
         )
         if limit is not None:
             query = query.limit(limit)
         rows = self._connection.execute(query).mappings()
         return [mapped.from_row(row) for row in rows]
+
+    @_translated("scan")
+    def scan(
+        self,
+        cls: type[R],
+        where: Where | None = None,
+        *,
+        order_by: Sequence[str] = (),
+        chunk_size: int = SCAN_ROWS,
+    ) -> Iterator[R]:
+        """Matching records one by one, fetched ``chunk_size`` rows at a time.
+
+        PostgreSQL reads through a server-side cursor; SQLite steps its cursor as the
+        rows are taken.  The query is checked when called; iterate inside the
+        transaction.
+        """
+        mapped = self._mapped(cls)
+        query = (
+            sa.select(mapped.table)
+            .where(where_clause(mapped, where, self._connection.dialect))
+            .order_by(*order_clauses(mapped, list(order_by)))
+            .execution_options(stream_results=True, yield_per=max(1, chunk_size))
+        )
+        return self._scan(mapped, query)
+
+    def _scan(self, mapped: MappedKind, query: sa.Select[Any]) -> Iterator[Any]:
+        with self._storage.translated("scan"):
+            result = self._connection.execute(query).mappings()
+            try:
+                for rows in result.partitions():
+                    for row in rows:
+                        yield mapped.from_row(row)
+            finally:
+                result.close()
 
     @_translated("count")
     def count(
@@ -355,7 +419,7 @@ class SQLTransaction(Transaction):
         mapped = self._mapped(cls)
         groups = group_columns(mapped, list(group_by))
         query = sa.select(*groups, sa.func.count()).select_from(mapped.table)
-        query = query.where(where_clause(mapped, where)).group_by(*groups)
+        query = query.where(where_clause(mapped, where, self._connection.dialect)).group_by(*groups)
         rows = self._connection.execute(query)
         return {tuple(row[:-1]): int(row[-1]) for row in rows}
 
@@ -372,7 +436,7 @@ class SQLTransaction(Transaction):
         groups = group_columns(mapped, list(group_by))
         summed = sa.func.coalesce(sa.func.sum(numeric_column(mapped, field_name)), 0)
         query = sa.select(*groups, summed).select_from(mapped.table)
-        query = query.where(where_clause(mapped, where)).group_by(*groups)
+        query = query.where(where_clause(mapped, where, self._connection.dialect)).group_by(*groups)
         rows = self._connection.execute(query)
         return {tuple(row[:-1]): float(row[-1]) for row in rows}
 
@@ -393,54 +457,77 @@ class SQLTransaction(Transaction):
 
     @_translated("insert_many")
     def insert_many(self, records: Iterable[Any]) -> None:
-        """Insert one kind at a time, in order of first appearance, in batched writes.
+        """Insert records from any iterable, :data:`CHUNK_ROWS` at a time, in batched writes.
 
-        Big batches take the bulk path (:mod:`cpnetwork.storage.sql_bulk`): one
-        ``executemany`` per chunk on SQLite, one COPY on PostgreSQL, in a savepoint.
+        The records are read chunk by chunk, never all at once, so a generator of a
+        million records costs the memory of one chunk.  In each chunk the records are
+        grouped by kind, in order of first appearance, and big groups take the bulk
+        path (:mod:`cpnetwork.storage.sql_bulk`): one ``executemany`` per chunk on
+        SQLite, one COPY on PostgreSQL.  The call runs in one savepoint: a refused row
+        raises DuplicateError naming the key and undoes the whole call, and the
+        transaction goes on.
+
+        A list or tuple is written with that one savepoint only; when the database
+        refuses a row, everything is undone and written again guarded (a savepoint per
+        chunk, and a refused chunk row by row) to name the key.  A one-shot iterable
+        cannot be read twice, so it is written guarded from the start.
         """
         self._writable("insert_many")
-        by_kind: dict[type, list[Any]] = {}
-        for record in records:
-            batch = by_kind.get(type(record))
-            if batch is None:
-                by_kind[type(record)] = batch = []
-            batch.append(record)
+        if isinstance(records, Sequence):
+            try:
+                self._write_chunks(records, guarded=False)
+            except self._storage.refusals:
+                self._write_chunks(records, guarded=True)  # raises DuplicateError
+            return
+        self._write_chunks(records, guarded=True)
+
+    def _write_chunks(self, records: Iterable[Any], *, guarded: bool) -> None:
+        source = iter(records)
+        chunk = list(islice(source, CHUNK_ROWS))
+        if not chunk:
+            return
         dialect = self._connection.dialect
-        for cls, batch in by_kind.items():
-            mapped = self._mapped(cls)
-            if BulkWriter.worth_it(dialect, len(batch)):
-                self._insert_bulk(mapped, batch)
-            else:
-                self._insert_batches(mapped, batch)
+        # Kinds that took the bulk path keep it, so a short last chunk is no INSERT.
+        bulk: set[type] = set()
+        with self._connection.begin_nested():
+            while chunk:
+                for cls, batch in _by_kind(chunk).items():
+                    mapped = self._mapped(cls)
+                    if cls not in bulk and not BulkWriter.worth_it(dialect, len(batch)):
+                        self._insert_batches(mapped, batch)
+                        continue
+                    bulk.add(cls)
+                    if guarded:
+                        self._insert_bulk(mapped, batch)
+                    else:
+                        self._storage.writer(mapped).write(self._connection, batch)
+                chunk = list(islice(source, CHUNK_ROWS))
+
+    def _batch_rows(self, mapped: MappedKind) -> int:
+        """Rows per multi-row INSERT: at most BATCH_SIZE, and rows times columns under the limit."""
+        columns = len(mapped.table.columns)
+        return max(1, min(BATCH_SIZE, parameter_limit(self._connection) // columns))
 
     def _insert_batches(self, mapped: MappedKind, records: list[Any]) -> None:
-        for start in range(0, len(records), BATCH_SIZE):
-            self._insert(mapped, records[start : start + BATCH_SIZE])
+        size = self._batch_rows(mapped)
+        for start in range(0, len(records), size):
+            self._insert(mapped, records[start : start + size])
 
     def _insert_bulk(self, mapped: MappedKind, records: list[Any]) -> None:
         """The bulk path; a refused row undoes the whole batch and raises DuplicateError.
 
-        When the database refuses a row, the batch is written again chunk by chunk and
-        the refused chunk through ``_insert``, which names the key that is taken.
+        When the database refuses a row, the batch is written again through
+        ``_insert``, which names the key that is taken.
         """
         writer = self._storage.writer(mapped)
-        refusals = self._storage.refusals
         try:
             with self._connection.begin_nested():
                 writer.write(self._connection, records)
-            return
-        except refusals:
-            pass
-        with self._connection.begin_nested():
-            for start in range(0, len(records), CHUNK_ROWS):
-                chunk = records[start : start + CHUNK_ROWS]
-                try:
-                    with self._connection.begin_nested():
-                        writer.write(self._connection, chunk)
-                except refusals:
-                    self._insert_batches(mapped, chunk)
+        except self._storage.refusals:
+            self._insert_batches(mapped, records)
 
     def _insert(self, mapped: MappedKind, records: list[Any]) -> None:
+        """One multi-row INSERT; keep ``len(records)`` times columns under the parameter limit."""
         rows = [mapped.to_row(record) for record in records]
         insert = (
             postgresql.insert if self._connection.dialect.name == "postgresql" else sqlite.insert

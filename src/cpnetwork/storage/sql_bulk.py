@@ -18,10 +18,11 @@ more than the database's own work.  Two things make it cheap:
   per :data:`CHUNK_ROWS` rows; on PostgreSQL one ``COPY ... FROM STDIN`` (psycopg 3)
   streaming the whole batch.
 
-The caller runs :meth:`BulkWriter.write` in a savepoint and, when the database
-refuses a row (a taken id or unique key), rolls it back and finds the culprit (see
-``SQLTransaction.insert_many``), so a refused bulk write raises the same
-:class:`~cpnetwork.errors.DuplicateError`, naming the key, as single inserts do.
+``SQLTransaction.insert_many`` reads its records :data:`CHUNK_ROWS` at a time and
+runs :meth:`BulkWriter.write` inside a savepoint; when the database refuses a row (a
+taken id or unique key) it rolls back and finds the culprit, so a refused bulk write
+raises the same :class:`~cpnetwork.errors.DuplicateError`, naming the key, as single
+inserts do.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from cpnetwork.serialization import converter
 from cpnetwork.storage.sql_schema import ColumnKind, MappedKind
 from cpnetwork.storage.sql_types import zone_text
 
-#: Rows per ``executemany`` call on SQLite (and per retry chunk when a row is refused).
+#: Records ``insert_many`` reads at a time, and rows per ``executemany`` call on SQLite.
 CHUNK_ROWS = 10_000
 #: Batches this large go through COPY on PostgreSQL; smaller ones through one INSERT.
 COPY_MIN_ROWS = 200

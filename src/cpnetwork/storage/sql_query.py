@@ -5,6 +5,14 @@ matches missing values, a collection means IN, ``__ne`` never matches a missing
 value, missing values sort first ascending and last descending, ties go by id.
 A dotted name (``identifiers.cds``) extracts a key of a JSON column.
 
+A collection costs one bound parameter whatever its size, so a ``where`` of 100,000
+emails runs on every database (PostgreSQL takes at most 65,535 parameters a statement,
+SQLite builds often 32,766): on PostgreSQL ``col = ANY(CAST(:values AS type[]))``,
+on SQLite ``col IN (SELECT value FROM json_each(:values))`` with the values as JSON
+text.  Each value first goes through the column type's bind processor, so the values
+compared are exactly those a single bound value would be (UTC text for instants on
+SQLite, dates as ISO text, booleans as 0/1...).
+
 A :class:`~cpnetwork.storage.base.Month` groups by an expression computed in the
 query: on PostgreSQL ``to_char(timezone(zone, col), 'YYYY-MM')``, on SQLite (which
 keeps UTC text and knows no time-zone rules) the ``cpnetwork_month`` function each
@@ -15,9 +23,11 @@ that; two bound parameters would be two different expressions to it).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -87,8 +97,55 @@ def _expression(mapped: MappedKind, name: str, value: Any) -> ColumnElement[Any]
     return mapped.table.c[name]
 
 
-def condition(mapped: MappedKind, key: str, value: Any) -> ColumnElement[bool]:
-    """One ``where`` entry as a SQL condition."""
+#: PostgreSQL element types of the arrays a collection is bound as, by column kind.
+_ARRAY_ITEMS: dict[ColumnKind, Any] = {
+    ColumnKind.TEXT: sa.Text(),
+    ColumnKind.INTEGER: sa.BigInteger(),
+    ColumnKind.FLOAT: sa.Double(),
+    ColumnKind.BOOLEAN: sa.Boolean(),
+    ColumnKind.DATE: sa.Date(),
+    ColumnKind.DATETIME: postgresql.TIMESTAMP(timezone=True),
+    ColumnKind.DURATION: sa.Double(),
+}
+
+
+def _item_kind(mapped: MappedKind, name: str, sample: Any) -> ColumnKind:
+    """The kind of the values compared: the column's, or a JSON key's by its sample."""
+    if "." not in name:
+        return mapped.columns[name].kind
+    if isinstance(sample, bool):
+        return ColumnKind.BOOLEAN
+    if isinstance(sample, int):
+        return ColumnKind.INTEGER
+    if isinstance(sample, float):
+        return ColumnKind.FLOAT
+    return ColumnKind.TEXT
+
+
+def _member_of(
+    mapped: MappedKind, name: str, expr: ColumnElement[Any], values: list[Any], dialect: sa.Dialect
+) -> ColumnElement[bool]:
+    """``expr IN values`` with the values bound as one parameter (see the module docstring)."""
+    processor = expr.type.dialect_impl(dialect).bind_processor(dialect)
+    bound = values if processor is None else [processor(v) for v in values]
+    if dialect.name == "postgresql":
+        item = _ARRAY_ITEMS[_item_kind(mapped, name, _sample(values))]
+        array = sa.cast(
+            sa.bindparam(None, bound, type_=postgresql.ARRAY(item)), postgresql.ARRAY(item)
+        )
+        return expr == sa.any_(array)
+    try:
+        text = json.dumps(bound)
+    except (TypeError, ValueError):
+        raise _refuse(mapped, f"{name}: cannot compare with {values[:3]!r}...") from None
+    items: sa.Select[tuple[Any]] = sa.select(sa.column("value")).select_from(
+        sa.func.json_each(sa.bindparam(None, text, type_=sa.Text()))
+    )
+    return expr.in_(items.scalar_subquery())
+
+
+def condition(mapped: MappedKind, key: str, value: Any, dialect: sa.Dialect) -> ColumnElement[bool]:
+    """One ``where`` entry as a SQL condition (a collection bound as one parameter)."""
     name, op = split_condition(key)
     expr = _expression(mapped, name, value)
     if op in ("eq", "ne"):
@@ -98,21 +155,25 @@ def condition(mapped: MappedKind, key: str, value: Any) -> ColumnElement[bool]:
         if op == "ne":
             known = expr.is_not(None)
             if many:
-                return sa.and_(known, expr.not_in(present))
+                return sa.and_(known, sa.not_(_member_of(mapped, name, expr, present, dialect)))
             return sa.and_(known, expr != present[0]) if present else known
         if not many:
             return expr.is_(None) if not present else expr == present[0]
         if len(present) < len(values):
-            return sa.or_(expr.in_(present), expr.is_(None))
-        return expr.in_(present)
+            return sa.or_(_member_of(mapped, name, expr, present, dialect), expr.is_(None))
+        return _member_of(mapped, name, expr, present, dialect)
     if value is None or is_collection(value):
         raise _refuse(mapped, f"{key}: compare with a single value, not {value!r}")
     result: ColumnElement[bool] = _COMPARE[op](expr, plain(value))
     return result
 
 
-def where_clause(mapped: MappedKind, where: Where | None) -> ColumnElement[bool]:
-    return sa.and_(sa.true(), *(condition(mapped, k, v) for k, v in (where or {}).items()))
+def where_clause(
+    mapped: MappedKind, where: Where | None, dialect: sa.Dialect
+) -> ColumnElement[bool]:
+    """The ``where`` mapping as one SQL condition for ``dialect``."""
+    conditions = (condition(mapped, k, v, dialect) for k, v in (where or {}).items())
+    return sa.and_(sa.true(), *conditions)
 
 
 def order_clauses(mapped: MappedKind, order_by: tuple[str, ...] | list[str]) -> list[Any]:

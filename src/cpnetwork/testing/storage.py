@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -590,6 +590,54 @@ class StorageConformance:
             ]
             assert _ids(tx.find(m.Organization, {"identifiers.cds__gt": "011"})) == ["o2"]
 
+    def test_a_collection_of_any_size_is_one_condition(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        """100,000 values: more than any database binds as separate parameters."""
+        nobody = [f"nobody{n}@x.org" for n in range(100_000)]
+        days = [date(2000, 1, 1) + timedelta(days=n) for n in range(100_000)]
+        with store.transaction() as tx:
+            assert _ids(tx.find(m.Member, {"email": [*nobody, "e@x.org", "b@x.org"]})) == [
+                "b",
+                "e",
+            ]
+            assert tx.count(m.Member, {"email": (*nobody, "a@x.org")}) == {(): 1}
+            assert tx.count(m.Member, {"county": [*nobody, None, "Kern"]}, group_by=["county"]) == {
+                (None,): 1,
+                ("Kern",): 1,
+            }
+            assert _ids(tx.find(m.Member, {"email__ne": [*nobody, "a@x.org"]})) == [
+                "b",
+                "c",
+                "d",
+                "e",
+            ]
+            assert _ids(tx.find(m.Member, {"joined": days})) == ["a", "b", "d", "e"]
+            assert _ids(tx.find(m.Member, {"equity_focus": [m.EquityFocus.YES] * 100_000})) == ["e"]
+            assert _ids(tx.find(m.Member, {"consents_to_updates": [True] * 100_000})) == ["e"]
+
+    def test_a_collection_of_any_size_compares_instants_and_dict_keys(self, store: Storage) -> None:
+        india = timezone(timedelta(hours=5, minutes=30))
+        start = datetime(2024, 9, 18, 16, 0, tzinfo=LA)
+        with store.transaction() as tx:
+            tx.insert_many(
+                [
+                    _session("p", start, id="s1", capacity=10),
+                    _session("p", start + timedelta(minutes=1), id="s2", capacity=20),
+                    m.Organization(id="o1", name="A", kind="school", identifiers={"cds": "011"}),
+                    m.Organization(id="o2", name="B", kind="museum"),
+                ]
+            )
+        # The same instant written in India's offset, among 100,000 others.
+        instants = [start.astimezone(india) + timedelta(hours=n) for n in range(100_000)]
+        codes = [f"{n:03d}" for n in range(12, 100_012)]
+        with store.transaction() as tx:
+            assert _ids(tx.find(m.Session, {"start": instants})) == ["s1"]
+            assert tx.total(m.Session, "capacity", {"start": instants}) == {(): 10}
+            assert _ids(tx.find(m.Session, {"start__ne": instants})) == ["s2"]
+            assert _ids(tx.find(m.Organization, {"identifiers.cds": [*codes, "011"]})) == ["o1"]
+            assert _ids(tx.find(m.Organization, {"identifiers.cds": [*codes, None]})) == ["o2"]
+
     def test_an_unknown_field_is_a_validation_error(
         self, store: Storage, people: list[m.Member]
     ) -> None:
@@ -644,6 +692,40 @@ class StorageConformance:
             found = tx.find_one(m.Member, {"county": "Kern"})
             assert found is not None and found.id == "e"
             assert tx.find_one(m.Member, {"county": "Nowhere"}) is None
+
+    # scan ---------------------------------------------------------------------
+    def test_scan_yields_what_find_gives_in_the_same_order(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        queries: list[tuple[dict[str, Any], tuple[str, ...]]] = [
+            ({}, ()),
+            ({"county": ["Alameda", "Kern"]}, ("-family_name",)),
+            ({"joined__ge": date(2018, 1, 1)}, ("county", "family_name")),
+            ({"county": "Nowhere"}, ()),
+        ]
+        with store.transaction() as tx:
+            for where, order_by in queries:
+                scanned = tx.scan(m.Member, where, order_by=order_by, chunk_size=2)
+                assert not isinstance(scanned, list)
+                assert list(scanned) == tx.find(m.Member, where, order_by=order_by)
+
+    def test_scan_reads_many_records_a_chunk_at_a_time(self, store: Storage) -> None:
+        members = [_member(f"leader{n:04d}@example.org", id=f"m{n:04d}") for n in range(2_500)]
+        with store.transaction() as tx:
+            tx.insert_many(members)
+        with store.transaction() as tx:
+            scanned = tx.scan(m.Member, chunk_size=100)
+            first = next(scanned)
+            # Other queries may run while a scan is under way.
+            assert tx.count(m.Member) == {(): 2_500}
+            assert [first, *scanned] == members
+
+    def test_scan_checks_its_query_when_called(self, store: Storage) -> None:
+        with store.transaction() as tx:
+            with pytest.raises(ValidationError):
+                tx.scan(m.Member, {"shoe_size": 9})
+            with pytest.raises(StorageError):
+                tx.scan(Unregistered)
 
     # count and total ----------------------------------------------------------
     @pytest.fixture
@@ -842,6 +924,47 @@ class StorageConformance:
             assert tx.count(m.Member) == {(): 1201}
             assert tx.count(m.Enrollment, {"program_id": program.id}) == {(): 50}
             assert tx.get(m.Member, members[-1].id) == members[-1]
+
+    def test_insert_many_reads_a_generator_of_several_kinds(self, store: Storage) -> None:
+        """Records from a one-shot generator, kinds interleaved, more than one chunk's worth."""
+
+        def rows() -> Iterator[Any]:
+            for n in range(12_001):
+                yield m.Attendance(
+                    id=f"a{n:05d}",
+                    session_id=f"s{n % 7}",
+                    member_id=f"m{n}",
+                    program_id="p1",
+                    status="present" if n % 3 else "absent",
+                    minutes=n % 90,
+                    recorded_at=T0,
+                )
+                if n % 4000 == 0:
+                    yield _session("p1", T0 + timedelta(days=n), id=f"s{n}")
+
+        with store.transaction() as tx:
+            tx.insert_many(rows())
+        with store.transaction() as tx:
+            assert tx.count(m.Attendance) == {(): 12_001}
+            assert tx.count(m.Session) == {(): 4}
+            assert tx.get(m.Attendance, "a12000") is not None
+            assert tx.total(m.Attendance, "minutes", {"status": "absent"}) == {
+                (): float(sum(n % 90 for n in range(0, 12_001, 3)))
+            }
+
+    def test_insert_many_of_a_generator_refuses_a_duplicate_far_in(self, store: Storage) -> None:
+        with store.transaction() as tx:
+            tx.insert(_member("taken@example.org"))
+
+        def people() -> Iterator[m.Member]:
+            for n in range(11_000):
+                yield _member(f"p{n}@example.org")
+            yield _member("taken@example.org")
+
+        with pytest.raises(DuplicateError, match="email"), store.transaction() as tx:
+            tx.insert_many(people())
+        with store.transaction() as tx:
+            assert tx.count(m.Member) == {(): 1}
 
     def test_insert_many_refuses_duplicates(self, store: Storage) -> None:
         with store.transaction() as tx:
