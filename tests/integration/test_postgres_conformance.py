@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+import attrs
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -19,7 +20,8 @@ from cpnetwork.storage import CORE_KINDS, Storage
 from cpnetwork.storage.sql import SQLStorage, upgrade
 from cpnetwork.storage.sql_engine import engine_url
 from cpnetwork.storage.sql_migrate import UPGRADE_COMMAND, first_revision
-from cpnetwork.storage.sql_schema import MappedKind, core_metadata
+from cpnetwork.storage.sql_schema import core_metadata
+from cpnetwork.testing.migrations import write_below_head
 from cpnetwork.testing.postgres import require_postgres
 from cpnetwork.testing.storage import REVIEW_SCORES, StorageConformance, sample_records
 
@@ -67,34 +69,39 @@ def test_a_new_database_is_built_in_its_own_schema(url: str) -> None:
     assert "TIMESTAMP" in str(types["start"]).upper()
 
 
-def _write_raw(url: str, records: list[object]) -> None:
-    """Write records into whatever tables the database has now, column by column.
-
-    (A store refuses to open a database at an older revision, so this writes below it.)
-    """
-    engine = sa.create_engine(engine_url(url))
-    metadata = sa.MetaData()
-    mapped = {kind.cls: MappedKind.of(kind, metadata) for kind in CORE_KINDS}
-    with engine.begin() as connection:
-        inspector = sa.inspect(connection)
-        for record in records:
-            kind = mapped[type(record)]
-            present = {c["name"] for c in inspector.get_columns(kind.kind.name)}
-            row = {k: v for k, v in kind.to_row(record).items() if k in present}
-            connection.execute(sa.insert(kind.table).values(**row))
-    engine.dispose()
-
-
 def test_upgrading_from_the_first_revision_keeps_the_data(url: str) -> None:
     upgrade(url, first_revision())
     samples = sample_records()
-    _write_raw(url, samples)
+    write_below_head(url, samples)
     upgrade(url)
     with SQLStorage(url) as store:
         store.register_kinds(CORE_KINDS)
         with store.transaction() as tx:
             for record in samples:
                 assert tx.get(type(record), record.id) == record
+
+
+def test_upgrading_to_0003_gives_each_listed_resource_its_session(url: str) -> None:
+    upgrade(url, "0002")
+    samples = sample_records()
+    session = next(r for r in samples if isinstance(r, m.Session))
+    program = next(r for r in samples if isinstance(r, m.Program) and r.id == session.program_id)
+    listed = m.Resource(
+        title="Slides", kind="slides", url="https://example.org/s", program_id=program.id
+    )
+    write_below_head(url, [program, session, listed])
+    engine = sa.create_engine(engine_url(url))
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE sessions SET resource_ids = CAST(:ids AS jsonb) WHERE id = :id"),
+            {"ids": f'["{listed.id}"]', "id": session.id},
+        )
+    engine.dispose()
+    upgrade(url)
+    with SQLStorage(url) as store:
+        store.register_kinds(CORE_KINDS)
+        with store.transaction() as tx:
+            assert tx.get(m.Resource, listed.id) == attrs.evolve(listed, session_id=session.id)
 
 
 def test_the_migrated_schema_matches_the_model(url: str) -> None:

@@ -52,7 +52,6 @@ class Session:
     capacity: int | None = field(default=None, validator=v.non_negative)
     counts_toward_completion: bool = True
     facilitator_ids: tuple[str, ...] = field(default=(), converter=v.str_tuple)
-    resource_ids: tuple[str, ...] = field(default=(), converter=v.str_tuple)
     module: str | None = None
     track: str | None = None
     series_id: str | None = None

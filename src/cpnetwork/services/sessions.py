@@ -37,7 +37,7 @@ from attrs import evolve, fields_dict
 from cpnetwork import recurrence
 from cpnetwork.errors import ConflictError, NotFoundError, ValidationError
 from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled
-from cpnetwork.model import Member, Program, Resource, Session, SessionSeries, new_id
+from cpnetwork.model import Member, Program, Session, SessionSeries, new_id
 from cpnetwork.model import _validators as v
 from cpnetwork.services.context import Context
 from cpnetwork.services.unit_of_work import UnitOfWork
@@ -70,7 +70,7 @@ SHARED_FIELDS = (
     "counts_toward_completion",
 )
 #: Fields only sessions have; a series edit applies them to the occurrences it changes.
-OCCURRENCE_FIELDS = ("facilitator_ids", "resource_ids", "module", "track")
+OCCURRENCE_FIELDS = ("facilitator_ids", "module", "track")
 #: What ``edit`` accepts; ``start``, ``end`` and ``duration`` set the schedule.
 _TIMING = ("start", "end", "duration")
 _SESSION_EDITS = frozenset({*_TIMING, *SHARED_FIELDS, *OCCURRENCE_FIELDS} - {"timezone"})
@@ -248,7 +248,7 @@ class SessionService:
 
         Changes: ``title``, ``kind``, ``start``, ``end`` or ``duration``, ``modality``,
         ``venue``, ``join_url``, ``capacity``, ``counts_toward_completion``,
-        ``facilitator_ids``, ``resource_ids``, ``module``, ``track`` (and ``timezone``
+        ``facilitator_ids``, ``module``, ``track`` (and ``timezone``
         for a one-off session, ``rrule`` for a series scope).  In a series scope a new
         ``start`` sets the series' local time of day and moves its days as far as this
         occurrence moves (see :func:`cpnetwork.recurrence.move_days`).  A one-off
@@ -310,9 +310,8 @@ class SessionService:
 
 # -- one session ------------------------------------------------------------------
 def _check_links(uow: UnitOfWork, values: Mapping[str, Any]) -> None:
-    """The facilitators and resources a session names exist."""
+    """The facilitators a session names exist."""
     uow.require_all(Member, values.get("facilitator_ids", ()))
-    uow.require_all(Resource, values.get("resource_ids", ()))
 
 
 def emit_session(uow: UnitOfWork, event: SessionEvent, session: Session) -> None:

@@ -477,7 +477,6 @@ def sessions(draw: st.DrawFn) -> Session:
         capacity=draw(_optional(st.integers(min_value=0, max_value=500))),
         counts_toward_completion=draw(st.booleans()),
         facilitator_ids=draw(_tuples(ids())),
-        resource_ids=draw(_tuples(ids())),
         module=draw(_optional(names())),
         track=draw(_optional(names())),
         series_id=draw(_optional(ids())),

@@ -870,19 +870,32 @@ def test_local_start_shows_the_sessions_own_zone_whatever_the_store_returns(
     assert session.local_end.strftime("%H:%M %Z") == "17:00 PDT"
 
 
-def test_facilitators_and_resources_named_must_exist(
+def test_facilitators_named_must_exist(
     network: Network, program: Program, events: list[Event]
 ) -> None:
     _series, sessions = monthly(network, program)
     before = snapshot(network)
     with pytest.raises(NotFoundError, match="Member 'nobody': not found"):
         network.sessions.edit(sessions[0].id, THIS, facilitator_ids=["nobody"])
-    with pytest.raises(NotFoundError, match="Resource 'nothing': not found"):
+    with pytest.raises(NotFoundError, match="Member 'nobody': not found"):
         network.sessions.schedule(
             program.id,
             title="Institute",
             start=datetime(2024, 12, 5, 9, tzinfo=LA),
             duration=timedelta(hours=6),
-            resource_ids=["nothing"],
+            facilitator_ids=["nobody"],
         )
     assert snapshot(network) == before
+
+
+def test_a_sessions_materials_are_the_resources_that_name_it(
+    network: Network, program: Program
+) -> None:
+    """The link has one owner, the resource; the session's side is a query."""
+    _series, sessions = monthly(network, program)
+    slides = network.resources.add(
+        "Slides", "slides", "https://example.org/slides", session_id=sessions[1].id
+    )
+    assert network.resources.find(session_id=sessions[1].id) == [slides]
+    assert network.resources.find(session_id=sessions[0].id) == []
+    assert not hasattr(sessions[1], "resource_ids")

@@ -10,12 +10,15 @@ import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from attrs import evolve
 
 from cpnetwork import model as m
 from cpnetwork.errors import SchemaVersionError, StorageError
@@ -23,7 +26,8 @@ from cpnetwork.storage import CORE_KINDS, RecordKind, sql_migrate
 from cpnetwork.storage.sql import SQLStorage, upgrade
 from cpnetwork.storage.sql_engine import create_engine
 from cpnetwork.storage.sql_migrate import UPGRADE_COMMAND, first_revision, head_revision
-from cpnetwork.storage.sql_schema import MappedKind, core_metadata
+from cpnetwork.storage.sql_schema import core_metadata
+from cpnetwork.testing.migrations import write_below_head
 from cpnetwork.testing.storage import REVIEW_SCORES, sample_records
 
 FUTURE = "9001"
@@ -57,6 +61,15 @@ def _sql(url: str, statement: str) -> list[tuple[object, ...]]:
         return connection.execute(statement).fetchall()
 
 
+def _sql_write(url: str, statement: str, values: tuple[object, ...]) -> None:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+        connection.execute(statement, values)
+
+
+_T0 = datetime(2024, 9, 24, 16, tzinfo=ZoneInfo("America/Los_Angeles"))
+_HOUR = timedelta(hours=1)
+
+
 def _revision(url: str) -> str | None:
     rows = _sql(url, "SELECT version_num FROM alembic_version")
     return str(rows[0][0]) if rows else None
@@ -77,21 +90,6 @@ def future_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     yield switch
     monkeypatch.undo()
     sql_migrate._scripts.cache_clear()
-
-
-def _write_raw(url: str, records: list[object]) -> None:
-    """Write records into whatever tables the database has now, column by column."""
-    engine = create_engine(url)
-    metadata = sa.MetaData()
-    mapped = {kind.cls: MappedKind.of(kind, metadata) for kind in CORE_KINDS}
-    with engine.begin() as connection:
-        inspector = sa.inspect(connection)
-        for record in records:
-            kind = mapped[type(record)]
-            present = {c["name"] for c in inspector.get_columns(kind.kind.name)}
-            row = {k: v for k, v in kind.to_row(record).items() if k in present}
-            connection.execute(kind.table.insert(), [row])
-    engine.dispose()
 
 
 def test_a_new_database_is_brought_to_head(url: str) -> None:
@@ -119,7 +117,7 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
     future_release()
     upgrade(url, first_revision())
     samples = sample_records()
-    _write_raw(url, samples)
+    write_below_head(url, samples)
     upgrade(url)
     assert _revision(url) == FUTURE
     with SQLStorage(url) as store:
@@ -127,6 +125,36 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
         with store.transaction() as tx:
             for record in samples:
                 assert tx.get(type(record), record.id) == record
+
+
+def test_upgrading_to_0003_gives_each_listed_resource_its_session(url: str) -> None:
+    upgrade(url, "0002")
+    program = m.Program(title="Academy", program_year=2024)
+    session = m.Session(
+        program_id=program.id,
+        title="Kickoff",
+        start=_T0,
+        end=_T0 + _HOUR,
+    )
+    slides = "https://example.org/slides"
+    listed = m.Resource(title="Slides", kind="slides", url=slides, program_id=program.id)
+    elsewhere = m.Resource(
+        title="Notes", kind="slides", url=slides, program_id=program.id, session_id="s2"
+    )
+    write_below_head(url, [program, session, listed, elsewhere])
+    _sql_write(
+        url,
+        "UPDATE sessions SET resource_ids = ? WHERE id = ?",
+        (f'["{listed.id}", "{elsewhere.id}"]', session.id),
+    )
+    upgrade(url)
+    assert "resource_ids" not in {row[1] for row in _sql(url, "PRAGMA table_info(sessions)")}
+    with SQLStorage(url) as store:
+        store.register_kinds(CORE_KINDS)
+        with store.transaction() as tx:
+            assert tx.get(m.Resource, listed.id) == evolve(listed, session_id=session.id)
+            assert tx.get(m.Resource, elsewhere.id) == elsewhere  # its own link wins
+            assert tx.get(m.Session, session.id) == session
 
 
 def test_upgrading_twice_changes_nothing(url: str) -> None:

@@ -1,0 +1,46 @@
+"""Writing records into a database kept at an older schema revision, for upgrade tests.
+
+A store refuses to open a database at an older revision, so upgrade tests write their
+rows below it: each record goes into whatever columns its table has at that revision.
+Columns that earlier revisions have and the model no longer does get the value old
+rows held (:data:`RETIRED_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from cpnetwork.storage import CORE_KINDS
+from cpnetwork.storage.sql_engine import create_engine
+from cpnetwork.storage.sql_schema import MappedKind
+from cpnetwork.storage.sql_types import json_type
+
+#: Columns of earlier revisions gone from the model, by table, with an old row's value.
+RETIRED_COLUMNS: dict[str, dict[str, Any]] = {
+    # 0003: a resource names its session; sessions no longer list their resources.
+    "sessions": {"resource_ids": []},
+}
+
+
+def write_below_head(url: str, records: Iterable[Any]) -> None:
+    """Insert records into the tables the database at ``url`` has now, column by column."""
+    engine = create_engine(url)
+    mapped = {kind.cls: MappedKind.of(kind, sa.MetaData()) for kind in CORE_KINDS}
+    try:
+        with engine.begin() as connection:
+            inspector = sa.inspect(connection)
+            for record in records:
+                kind = mapped[type(record)]
+                name = kind.kind.name
+                present = {c["name"] for c in inspector.get_columns(name)}
+                row = {k: v for k, v in kind.to_row(record).items() if k in present}
+                retired = {k: v for k, v in RETIRED_COLUMNS.get(name, {}).items() if k in present}
+                columns = [c._copy() for c in kind.table.columns if c.name in row]
+                extra = [sa.Column(column, json_type()) for column in retired]
+                table = sa.Table(name, sa.MetaData(), *columns, *extra)
+                connection.execute(table.insert(), [{**row, **retired}])
+    finally:
+        engine.dispose()
