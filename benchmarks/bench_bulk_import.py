@@ -23,9 +23,17 @@ shrinks both):
    tables (built from the library's table definitions).  Skipped, with a message,
    when the server cannot be reached.
 
+5. **Floor**: the same attendance rows, converted, with plain ``executemany`` (COPY on
+   PostgreSQL) into a table of the same columns with no key and no index: what writing
+   the bytes costs, below which no import can go.
+6. **Streaming**: the library's attendance import again, on a fresh database, from a
+   generator with ``record_many(rows, keep=False)``; the memory it adds over the
+   resident set at its start must stay under 100 MiB.
+
 The rows written by both sides are compared afterwards (members in full;
 attendance without the ids and the recording instant, which only the library sets).
-Peak memory is the process's peak resident set (``ru_maxrss``) after each step.
+Memory is the peak resident set during each step (``VmHWM``, reset before it), next to
+the resident set when it began.  The summary gives each ratio against the 1.25x target.
 
 Run ``python benchmarks/bench_bulk_import.py --scale 0.01`` for a quick look.
 """

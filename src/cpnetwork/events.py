@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+import attrs
 from attrs import frozen
 
-from cpnetwork.model import AttendanceStatus, EnrollmentStatus
+from cpnetwork.model import AttendanceStatus, EnrollmentStatus, Session
+
+
+def changed_fields(before: Any, after: Any) -> tuple[str, ...]:
+    """The names of the fields two versions of one record differ in, in field order."""
+    return tuple(
+        field.name
+        for field in attrs.fields(type(after))
+        if getattr(before, field.name) != getattr(after, field.name)
+    )
 
 
 @frozen(kw_only=True)
@@ -24,6 +35,8 @@ class MemberAdded(Event):
 @frozen(kw_only=True)
 class MemberUpdated(Event):
     member_id: str
+    #: The fields that changed.
+    changed: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True)
@@ -34,11 +47,14 @@ class OrganizationAdded(Event):
 @frozen(kw_only=True)
 class OrganizationUpdated(Event):
     organization_id: str
+    changed: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True)
 class NetworkProfileUpdated(Event):
     """The network's name, time zone, program-year start or priorities changed."""
+
+    changed: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True)
@@ -49,24 +65,33 @@ class ProgramCreated(Event):
 @frozen(kw_only=True)
 class ProgramUpdated(Event):
     program_id: str
+    changed: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True)
 class SessionScheduled(Event):
     session_id: str
     program_id: str
+    #: The session as scheduled.
+    session: Session | None = None
 
 
 @frozen(kw_only=True)
 class SessionChanged(Event):
+    """A session moved or changed: ``previous`` and ``session`` are it before and after."""
+
     session_id: str
     program_id: str
+    session: Session | None = None
+    previous: Session | None = None
+    changed: tuple[str, ...] = ()
 
 
 @frozen(kw_only=True)
 class SessionCancelled(Event):
     session_id: str
     program_id: str
+    session: Session | None = None
 
 
 @frozen(kw_only=True)

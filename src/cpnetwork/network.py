@@ -12,7 +12,7 @@ from typing import IO, Any, TypeVar
 from attrs import evolve
 
 from cpnetwork.errors import PluginError, ValidationError
-from cpnetwork.events import NetworkProfileUpdated
+from cpnetwork.events import NetworkProfileUpdated, changed_fields
 from cpnetwork.fields import CustomField
 from cpnetwork.importers import Importer, ImportReport
 from cpnetwork.importers.registry import registered_importers
@@ -139,9 +139,10 @@ class Network:
     def update_profile(self, **changes: Any) -> NetworkProfile:
         """Change the network's name, time zone, program-year start or priorities."""
         with self._context.unit_of_work() as uow:
-            profile = evolve(uow.require(NetworkProfile, "network"), **changes)
+            before = uow.require(NetworkProfile, "network")
+            profile = evolve(before, **changes)
             uow.tx.update(profile)
-            uow.emit(NetworkProfileUpdated(at=uow.now))
+            uow.emit(NetworkProfileUpdated(at=uow.now, changed=changed_fields(before, profile)))
         self._context.profile = profile
         return profile
 

@@ -71,8 +71,17 @@ RowLike = AttendanceRow | Sequence[Any]
 _ROW_FIELDS = ("session_id", "member_id", "status", "minutes", "source")
 
 
+def _is_sequence(row: Any) -> bool:
+    """A tuple or list row (checked by type first: an ABC check costs a microsecond)."""
+    kind = type(row)
+    return kind is tuple or kind is list or (isinstance(row, Sequence) and kind is not str)
+
+
 def _session_id_of(row: Any) -> str | None:
     """The session a row names, if it names one as text (the row is checked later)."""
+    if type(row) is tuple and row:
+        first = row[0]
+        return first if type(first) is str else None
     if isinstance(row, AttendanceRow):
         return row.session_id
     if isinstance(row, Sequence) and not isinstance(row, str) and row:
@@ -109,7 +118,7 @@ def _entry(row: Any, sessions: dict[str, Session], now: datetime) -> Attendance 
     if isinstance(row, AttendanceRow):
         session_id, member_id, status = row.session_id, row.member_id, row.status
         minutes, source = row.minutes, row.source
-    elif isinstance(row, Sequence) and not isinstance(row, str) and 3 <= len(row) <= 5:
+    elif _is_sequence(row) and 3 <= len(row) <= 5:
         session_id, member_id, status = row[0], row[1], row[2]
         minutes = row[3] if len(row) > 3 else None
         source = row[4] if len(row) > 4 else MANUAL
@@ -161,6 +170,24 @@ def _session_problem(
     )
 
 
+def _held_before(uow: UnitOfWork, session_ids: Collection[str]) -> set[str]:
+    """Which of these sessions held attendance before this unit of work recorded any.
+
+    Asked once per session per unit of work (one grouped count for the new ones), the
+    first time a sheet names it: before this unit of work has written to it.
+    """
+    known: dict[str, bool] = uow.cache.setdefault(_HELD_BEFORE, {})
+    new = sorted(set(session_ids) - known.keys())
+    for chunk in chunked(new):
+        counts = uow.tx.count(Attendance, {"session_id": list(chunk)}, group_by=("session_id",))
+        known.update((session_id, (session_id,) in counts) for session_id in chunk)
+    return {session_id for session_id in session_ids if known[session_id]}
+
+
+#: The unit of work's cache of which sessions held attendance before it.
+_HELD_BEFORE = "attendance held before"
+
+
 def _earlier_records(
     tx: Transaction, batch: list[Attendance], pairs: Collection[tuple[str, str]]
 ) -> dict[tuple[str, str], Attendance]:
@@ -187,10 +214,12 @@ CHUNK_ROWS = 20_000
 
 
 class SeenPairs:
-    """The (session, member) pairs of earlier sheets, in fixed memory (a Bloom filter).
+    """The pairs earlier sheets corrected, in fixed memory (a Bloom filter).
 
     A long import is checked sheet by sheet; a pair repeated across sheets must still
-    be refused.  Keeping the pairs themselves would grow with the import, so this keeps
+    be refused.  In a session that held no records before, the store's unique key
+    refuses the second insert; a pair that corrected a stored record is remembered
+    here.  Keeping the pairs themselves would grow with the import, so this keeps
     two bits per pair in 16 MiB, allocated only when a second sheet comes.  A pair it
     may have seen (a rare false "maybe" among a million pairs) is confirmed against the
     stored record: one written by this unit of work carries its clock reading.
@@ -240,8 +269,11 @@ def record_attendance(uow: UnitOfWork, sheet: AttendanceSheet) -> list[Attendanc
     earlier record.  Lookups are batched (one query per kind and :data:`ID_CHUNK` ids,
     not per row); new records are staged for the unit of work's bulk insert; rows that
     correct an existing record are updated one by one, since the storage SPI has no
-    bulk update.  A pair given twice in the sheet is a ValidationError naming both
-    rows; the sessions the rows name are kept on the unit of work across sheets.
+    bulk update.  Only sessions that held records before this unit of work are looked
+    up for records to replace.  A pair given twice in the sheet is a ValidationError
+    naming both rows, and across sheets a ValidationError or, in a session new to the
+    store, the store's DuplicateError; the sessions the rows name are kept on the unit
+    of work across sheets.
     """
     batch, offset = sheet.rows, sheet.first_row - 1
     now = uow.now
@@ -269,7 +301,11 @@ def record_attendance(uow: UnitOfWork, sheet: AttendanceSheet) -> list[Attendanc
         )
         extra = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
         raise NotFoundError("Member", first, f"not found (row {number}){extra}")
-    existing = _earlier_records(uow.tx, records, seen)
+    # Only sessions that held records before this unit of work can hold one to replace;
+    # a repeat within this unit of work in any other is refused by the store's key.
+    history = _held_before(uow, {r.session_id for r in records})
+    stored = [r for r in records if r.session_id in history]
+    existing = _earlier_records(uow.tx, stored, seen) if stored else {}
     for index, record in enumerate(records):
         earlier = existing.get((record.session_id, record.member_id))
         if earlier is None:
@@ -301,6 +337,8 @@ def record_attendance(uow: UnitOfWork, sheet: AttendanceSheet) -> list[Attendanc
                 status=record.status,
             )
         )
+    if len(batch) == CHUNK_ROWS:  # more sheets may follow
+        sheet.seen.add((r.session_id, r.member_id) for r in stored)
     return records
 
 
@@ -359,8 +397,6 @@ class AttendanceService:
             records: list[Attendance] = []
             for sheet in _sheets(rows):
                 recorded = record_attendance(uow, sheet)
-                if len(sheet.rows) == CHUNK_ROWS:  # more may come
-                    sheet.seen.add((r.session_id, r.member_id) for r in recorded)
                 if keep:
                     records += recorded
             return records

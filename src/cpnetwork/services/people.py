@@ -9,7 +9,13 @@ from typing import Any, Unpack
 from attrs import evolve, frozen
 
 from cpnetwork.errors import ValidationError
-from cpnetwork.events import MemberAdded, MemberUpdated, OrganizationAdded, OrganizationUpdated
+from cpnetwork.events import (
+    MemberAdded,
+    MemberUpdated,
+    OrganizationAdded,
+    OrganizationUpdated,
+    changed_fields,
+)
 from cpnetwork.fields import validate_custom
 from cpnetwork.model import Affiliation, Member, Organization
 from cpnetwork.model._validators import normalize_email
@@ -36,9 +42,9 @@ def add_member(uow: UnitOfWork, member: Member) -> Member:
 def replace_member(uow: UnitOfWork, member: Member) -> Member:
     """Handler: replace the stored member with the same id (NotFoundError if none)."""
     validate_custom(uow.context.member_fields, member.custom, member.id)
-    uow.require(Member, member.id)
+    before = uow.require(Member, member.id)
     uow.tx.update(member)
-    uow.emit(MemberUpdated(at=uow.now, member_id=member.id))
+    uow.emit(MemberUpdated(at=uow.now, member_id=member.id, changed=changed_fields(before, member)))
     return member
 
 
@@ -141,7 +147,7 @@ class MemberService:
             )
             member = evolve(member, affiliations=(*kept, new))
             uow.tx.update(member)
-            uow.emit(MemberUpdated(at=uow.now, member_id=member_id))
+            uow.emit(MemberUpdated(at=uow.now, member_id=member_id, changed=("affiliations",)))
         return member
 
 
@@ -154,9 +160,10 @@ def add_organization(uow: UnitOfWork, organization: Organization) -> Organizatio
 
 def replace_organization(uow: UnitOfWork, organization: Organization) -> Organization:
     """Handler: replace the stored organization with the same id (NotFoundError if none)."""
-    uow.require(Organization, organization.id)
+    before = uow.require(Organization, organization.id)
     uow.tx.update(organization)
-    uow.emit(OrganizationUpdated(at=uow.now, organization_id=organization.id))
+    changed = changed_fields(before, organization)
+    uow.emit(OrganizationUpdated(at=uow.now, organization_id=organization.id, changed=changed))
     return organization
 
 

@@ -6,7 +6,7 @@ from typing import Unpack
 
 from attrs import evolve
 
-from cpnetwork.events import ProgramCreated, ProgramUpdated
+from cpnetwork.events import ProgramCreated, ProgramUpdated, changed_fields
 from cpnetwork.model import Organization, Program
 from cpnetwork.model.arguments import ProgramChanges, ProgramFields
 from cpnetwork.services import seats
@@ -46,9 +46,11 @@ class ProgramService:
         """Change a program; more capacity offers the freed seats to the waitlist."""
         with self._context.unit_of_work() as uow:
             uow.tx.lock(Program, program_id)
-            program = evolve(uow.require(Program, program_id), **changes)
+            before = uow.require(Program, program_id)
+            program = evolve(before, **changes)
             self._check_links(uow, program)
             uow.tx.update(program)
-            uow.emit(ProgramUpdated(at=uow.now, program_id=program_id))
+            changed = changed_fields(before, program)
+            uow.emit(ProgramUpdated(at=uow.now, program_id=program_id, changed=changed))
             seats.fill_freed_seats(uow, program, actor=actor)
         return program

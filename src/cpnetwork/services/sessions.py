@@ -36,7 +36,7 @@ from attrs import evolve, fields_dict
 
 from cpnetwork import recurrence
 from cpnetwork.errors import ConflictError, NotFoundError, ValidationError
-from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled
+from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled, changed_fields
 from cpnetwork.model import Member, Program, Session, SessionSeries, new_id
 from cpnetwork.model import _validators as v
 from cpnetwork.services.context import Context
@@ -315,7 +315,23 @@ def _check_links(uow: UnitOfWork, values: Mapping[str, Any]) -> None:
 
 
 def emit_session(uow: UnitOfWork, event: SessionEvent, session: Session) -> None:
-    uow.emit(event(at=uow.now, session_id=session.id, program_id=session.program_id))
+    uow.emit(
+        event(at=uow.now, session_id=session.id, program_id=session.program_id, session=session)
+    )
+
+
+def emit_changed(uow: UnitOfWork, previous: Session, session: Session) -> None:
+    """SessionChanged with the session before and after, and the fields that changed."""
+    uow.emit(
+        SessionChanged(
+            at=uow.now,
+            session_id=session.id,
+            program_id=session.program_id,
+            session=session,
+            previous=previous,
+            changed=changed_fields(previous, session),
+        )
+    )
 
 
 def _timing(
@@ -355,7 +371,7 @@ def _edit_one(
     if detach:
         updated = evolve(updated, detached=True)
     uow.tx.update(updated)
-    emit_session(uow, SessionChanged, updated)
+    emit_changed(uow, session, updated)
     return updated
 
 
@@ -570,7 +586,7 @@ def _retarget(
             if new.cancelled and not old.cancelled:
                 emit_session(uow, SessionCancelled, new)
             elif not new.cancelled and _visible(new) != _visible(old):
-                emit_session(uow, SessionChanged, new)
+                emit_changed(uow, old, new)
         if new.id == edited_id:
             edited = new
     exdates = {recurrence.instant(d) for d in series.exdates}

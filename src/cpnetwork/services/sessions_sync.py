@@ -34,11 +34,11 @@ from cpnetwork.errors import (
     ConflictError,
     ValidationError,
 )
-from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled
+from cpnetwork.events import SessionCancelled, SessionScheduled
 from cpnetwork.model import Program, Session, SessionSeries
 from cpnetwork.services.context import Context
 from cpnetwork.services.handling import apply_all, unit_of_work
-from cpnetwork.services.sessions import emit_session, occurrence_values, year_end
+from cpnetwork.services.sessions import emit_changed, emit_session, occurrence_values, year_end
 from cpnetwork.services.unit_of_work import UnitOfWork
 
 #: Fields a plan may set on a series (the rest are the store's or the user's).
@@ -305,5 +305,5 @@ def _replace(uow: UnitOfWork, old: Session, new: Session, tally: _Tally) -> None
         emit_session(uow, SessionCancelled, new)
         tally.cancelled += 1
     else:
-        emit_session(uow, SessionChanged, new)
+        emit_changed(uow, old, new)
         tally.updated += 1

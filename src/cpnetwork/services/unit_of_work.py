@@ -70,7 +70,7 @@ class UnitOfWork:
         self.programs: dict[str, Program] = {}
         self.ledgers: dict[str, SeatLedger] = {}
         #: Records a handler reads once per unit of work (sessions of a long import), by kind.
-        self.cache: dict[type, dict[str, Any]] = {}
+        self.cache: dict[type | str, dict[str, Any]] = {}
 
     @property
     def tx(self) -> Transaction:

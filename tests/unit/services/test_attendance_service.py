@@ -294,9 +294,10 @@ def test_record_many_reads_per_batch_not_per_row(
 
         monkeypatch.setattr(MemoryTransaction, name, spy)
     network.attendance.record_many((session.id, m.id, "present") for m in many)
-    assert sorted(calls) == ["count", "find", "find", "insert_many", "update"]
-    # sessions, members (counted, not loaded), earlier records; one bulk insert; and
-    # one update for the earlier record this import corrects.
+    assert sorted(calls) == ["count", "count", "find", "find", "insert_many", "update"]
+    # sessions, members (counted, not loaded), which sessions held records before
+    # (counted), earlier records; one bulk insert; and one update for the earlier
+    # record this import corrects.
     assert len(network.attendance.for_session(session.id)) == 40
 
 

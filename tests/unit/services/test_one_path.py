@@ -17,6 +17,7 @@ from cpnetwork import Network
 from cpnetwork.errors import (
     BatchError,
     CapacityFullError,
+    DuplicateError,
     NotFoundError,
     QuotaReachedError,
     ValidationError,
@@ -26,6 +27,8 @@ from cpnetwork.events import (
     Event,
     NetworkProfileUpdated,
     OrganizationUpdated,
+    SessionChanged,
+    SessionScheduled,
 )
 from cpnetwork.model import (
     EnrollmentPolicy,
@@ -263,3 +266,46 @@ def test_organization_and_profile_updates_raise_events(
     updated = [e.organization_id for e in events if isinstance(e, OrganizationUpdated)]
     assert updated == [office.id, office.id]
     assert any(isinstance(e, NetworkProfileUpdated) for e in events)
+
+
+def test_update_events_say_what_changed(network: Network, events: list[Event]) -> None:
+    ada = network.members.add(email="ada@example.org", county="19")
+    network.members.update(ada.id, county="10", given_name="Ada")
+    office = network.organizations.add(name="Fresno COE", kind="county_office")
+    network.organizations.update(office.id, county="10")
+    program = network.programs.create(title="Academy", program_year=2024)
+    network.programs.update(program.id, description="Year-long")
+    network.update_profile(name="Renamed")
+    changed = [getattr(e, "changed", None) for e in events if hasattr(e, "changed")]
+    assert changed == [("given_name", "county"), ("county",), ("description",), ("name",)]
+
+
+def test_a_moved_session_event_carries_it_before_and_after(
+    network: Network, events: list[Event]
+) -> None:
+    program = network.programs.create(title="Academy", program_year=2024)
+    institute = network.sessions.schedule(
+        program.id, title="Institute", start=T0, duration=timedelta(hours=6)
+    )
+    moved = network.sessions.edit(institute.id, start=T0 + timedelta(days=7))
+    [event] = [e for e in events if isinstance(e, SessionChanged)]
+    assert event.previous == institute and event.session == moved
+    assert event.changed == ("start", "end")
+    [scheduled] = [e for e in events if isinstance(e, SessionScheduled)]
+    assert scheduled.session == institute
+
+
+def test_a_repeat_across_sheets_of_a_new_session_is_refused_by_the_store(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(attendance_module, "CHUNK_ROWS", 3)
+    program = network.programs.create(title="Academy", program_year=2024)
+    session = Session(program_id=program.id, title="Kickoff", start=T0, end=T0 + timedelta(hours=1))
+    with network.storage.transaction() as tx:
+        tx.insert(session)
+    people = _people(network, 5)
+    rows = [(session.id, m.id, "present") for m in people] + [(session.id, people[0].id, "absent")]
+    before = snapshot(network)
+    with pytest.raises(DuplicateError, match="is already taken"):
+        network.attendance.record_many(iter(rows))
+    assert snapshot(network) == before
