@@ -36,6 +36,7 @@ rng = random.Random(2024)
 orgs = synthetic.organizations(rng, 40)
 members = synthetic.members(rng, count, orgs, joined=datetime(2024, 8, 1, tzinfo=UTC))
 with Network.open(url, load_entrypoints=False) as net:
+    net.organizations.add_many(orgs)
     print("importing", flush=True)
     started = time.perf_counter()
     net.members.add_many(members)

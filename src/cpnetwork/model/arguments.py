@@ -9,7 +9,7 @@ the records' converters accept: a role by value or name, a list where a tuple is
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Required, TypedDict
 
 from cpnetwork.model.organizations import OrganizationKind, OrganizationStatus
@@ -27,6 +27,7 @@ from cpnetwork.model.programs import (
     Format,
     Module,
 )
+from cpnetwork.model.sessions import Modality, SessionKind
 
 
 class _MemberDetails(TypedDict, total=False):
@@ -105,3 +106,51 @@ class ProgramFields(_ProgramDetails, total=False):
 
     id: str
     title: Required[str]
+
+
+class _SessionDetails(TypedDict, total=False):
+    kind: SessionKind | str
+    modality: Modality | str
+    venue: str | None
+    join_url: str | None
+    capacity: int | None
+    counts_toward_completion: bool
+
+
+class SeriesOptions(_SessionDetails, total=False):
+    """The keywords of ``sessions.schedule_series`` besides its rule and first start."""
+
+    id: str
+    timezone: str
+    exdates: Iterable[datetime]
+
+
+class SessionChanges(_SessionDetails, total=False):
+    """What ``sessions.edit`` may change: give ``end`` or ``duration``, not both.
+
+    ``timezone`` applies to a one-off session, ``rrule`` to a series scope.
+    """
+
+    title: str
+    start: datetime
+    end: datetime
+    duration: timedelta
+    timezone: str
+    rrule: str
+    facilitator_ids: Iterable[str]
+    module: str | None
+    track: str | None
+
+
+class SessionFields(_SessionDetails, total=False):
+    """The keywords of ``sessions.schedule``: a title, a start, and an end or a duration."""
+
+    id: str
+    title: Required[str]
+    start: Required[datetime]
+    end: datetime
+    duration: timedelta
+    timezone: str
+    facilitator_ids: Iterable[str]
+    module: str | None
+    track: str | None

@@ -34,6 +34,7 @@ from cpnetwork.storage import Where
 def add_member(uow: UnitOfWork, member: Member) -> Member:
     """Handler: add a member, written with the next chunk of staged records."""
     validate_custom(uow.context.member_fields, member.custom, member.id)
+    uow.require_all(Organization, (a.organization_id for a in member.affiliations))
     uow.stage(member)
     uow.emit(MemberAdded(at=uow.now, member_id=member.id))
     return member
@@ -42,6 +43,7 @@ def add_member(uow: UnitOfWork, member: Member) -> Member:
 def replace_member(uow: UnitOfWork, member: Member) -> Member:
     """Handler: replace the stored member with the same id (NotFoundError if none)."""
     validate_custom(uow.context.member_fields, member.custom, member.id)
+    uow.require_all(Organization, (a.organization_id for a in member.affiliations))
     before = uow.require(Member, member.id)
     uow.tx.update(member)
     uow.emit(MemberUpdated(at=uow.now, member_id=member.id, changed=changed_fields(before, member)))

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 
 from attrs import evolve, fields_dict
 
@@ -39,6 +39,7 @@ from cpnetwork.errors import ConflictError, NotFoundError, ValidationError
 from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled, changed_fields
 from cpnetwork.model import Member, Program, Session, SessionSeries, new_id
 from cpnetwork.model import _validators as v
+from cpnetwork.model.arguments import SeriesOptions, SessionChanges, SessionFields
 from cpnetwork.services.context import Context
 from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Transaction
@@ -176,12 +177,13 @@ class SessionService:
         return sorted(found, key=lambda s: (recurrence.instant(s.start), s.id))
 
     # -- scheduling ----------------------------------------------------------------
-    def schedule(self, program_id: str, **fields: Any) -> Session:
+    def schedule(self, program_id: str, **given: Unpack[SessionFields]) -> Session:
         """Schedule a one-off or multi-day session.
 
         Give ``start`` and either ``end`` or ``duration``; ``timezone`` defaults to the
         network's.  Times are stored in the session's time zone.
         """
+        fields: dict[str, Any] = dict(given)
         _check_keys("Session", fields, {*fields_dict(Session), "duration"} - set(_LINKS))
         fields.setdefault("timezone", self._context.profile.timezone)
         zone = recurrence.zone_of(fields["timezone"])
@@ -208,7 +210,7 @@ class SessionService:
         rrule: str,
         first_start: datetime,
         duration: timedelta,
-        **fields: Any,
+        **options: Unpack[SeriesOptions],
     ) -> tuple[SessionSeries, list[Session]]:
         """Schedule a recurring session and create a session for each occurrence.
 
@@ -216,6 +218,7 @@ class SessionService:
         nor UNTIL runs to the end of the program's program year.  ``exdates`` lists
         original starts that do not take place.
         """
+        fields: dict[str, Any] = dict(options)
         _check_keys("SessionSeries", fields, set(fields_dict(SessionSeries)) - {"program_id"})
         fields.setdefault("timezone", self._context.profile.timezone)
         zone = recurrence.zone_of(fields["timezone"])
@@ -242,7 +245,10 @@ class SessionService:
 
     # -- editing -------------------------------------------------------------------
     def edit(
-        self, session_id: str, scope: EditScope | str = EditScope.THIS, **changes: Any
+        self,
+        session_id: str,
+        scope: EditScope | str = EditScope.THIS,
+        **given: Unpack[SessionChanges],
     ) -> Session:
         """Change a session; for an occurrence of a series, ``scope`` says which.
 
@@ -255,6 +261,7 @@ class SessionService:
         session ignores ``scope``.  Returns the edited session as it now is.
         """
         scope = EditScope(scope)
+        changes: dict[str, Any] = dict(given)
         with self._context.unit_of_work() as uow:
             uow.tx.lock(Session, session_id)
             session = uow.require(Session, session_id)

@@ -129,8 +129,17 @@ class UnitOfWork:
         )
 
     def require_all(self, cls: type, ids: Iterable[str]) -> None:
-        """NotFoundError naming the first missing id; grouped counts, no records loaded."""
-        missing = missing_ids(self.tx, cls, ids)
+        """NotFoundError naming the first missing id; grouped counts, no records loaded.
+
+        Ids found are remembered for the rest of the unit of work, so a million members
+        affiliated with a thousand organizations ask about each organization once.
+        """
+        found: dict[str, Any] = self.cache.setdefault(f"exists:{cls.__name__}", {})
+        wanted = [i for i in ids if i not in found]
+        if not wanted:
+            return
+        missing = missing_ids(self.tx, cls, wanted)
+        found.update(dict.fromkeys(set(wanted) - set(missing), True))
         if missing:
             extra = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
             raise NotFoundError(cls.__name__, missing[0], f"not found{extra}")

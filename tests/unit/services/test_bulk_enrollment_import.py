@@ -25,6 +25,7 @@ from cpnetwork.model import (
     EnrollmentStatus,
     Member,
     Module,
+    Organization,
     Program,
     Quota,
     Transition,
@@ -289,10 +290,13 @@ def test_many_rows_go_in_with_one_bulk_write(network: Network, clock: FrozenCloc
 def test_an_organization_gone_from_the_store_leaves_the_snapshot_empty(
     network: Network, clock: FrozenClock
 ) -> None:
+    closed = network.organizations.add(name="Closed School", kind="school", county="19")
     member = network.members.add(
         email="ghost@example.org",
-        affiliations=(Affiliation(organization_id="gone", start=date(2020, 1, 1)),),
+        affiliations=(Affiliation(organization_id=closed.id, start=date(2020, 1, 1)),),
     )
+    with network.storage.transaction() as tx:  # removed behind the library's back
+        tx.delete(Organization, closed.id)
     academy = make_program(network)
     [imported] = network.enrollment.import_many([(member.id, academy.id, "enrolled")])
     assert (imported.organization_id, imported.county) == (None, None)

@@ -309,3 +309,29 @@ def test_a_repeat_across_sheets_of_a_new_session_is_refused_by_the_store(
     with pytest.raises(DuplicateError, match="is already taken"):
         network.attendance.record_many(iter(rows))
     assert snapshot(network) == before
+
+
+def test_an_affiliation_names_an_organization_that_exists(
+    network: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = network.organizations.add(name="Fresno COE", kind="county_office", county="10")
+    counts: list[Any] = []
+    real = MemoryTransaction.count
+
+    def spy(self: Any, cls: type, *args: Any, **kwargs: Any) -> Any:
+        counts.append(cls)
+        return real(self, cls, *args, **kwargs)
+
+    monkeypatch.setattr(MemoryTransaction, "count", spy)
+    staff = [
+        Member(email=f"staff{n}@example.org", affiliations=[{"organization_id": office.id}])
+        for n in range(50)
+    ]
+    network.members.add_many(staff)
+    assert counts.count(Organization) == 1  # asked once for fifty members
+    before = snapshot(network)
+    with pytest.raises(NotFoundError, match="Organization 'nowhere': not found"):
+        network.members.add(email="x@example.org", affiliations=[{"organization_id": "nowhere"}])
+    with pytest.raises(NotFoundError, match="Organization 'nowhere'"):
+        network.members.update(staff[0].id, affiliations=[{"organization_id": "nowhere"}])
+    assert snapshot(network) == before
