@@ -34,7 +34,9 @@ from cpnetwork.storage import Where
 def add_member(uow: UnitOfWork, member: Member) -> Member:
     """Handler: add a member, written with the next chunk of staged records."""
     validate_custom(uow.context.member_fields, member.custom, member.id)
-    uow.require_all(Organization, (a.organization_id for a in member.affiliations))
+    if member.affiliations:
+        ids = (a.organization_id for a in member.affiliations)
+        uow.require_before_writing(Organization, ids)
     uow.stage(member)
     uow.emit(MemberAdded(at=uow.now, member_id=member.id))
     return member

@@ -64,6 +64,9 @@ class UnitOfWork:
         self._recorded = bool(context.plugins.manager.hook.record_event.get_hookimpls())
         self._now: datetime | None = None
         self._staged: list[Any] = []
+        self._staged_kinds: set[type] = set()
+        #: Ids staged records name, checked to exist before the records are written.
+        self._named: dict[type, set[str]] = {}
         #: Events about staged records, recorded once their records are written.
         self._deferred: list[Event] = []
         #: Programs locked in this unit of work, by id, and their seat ledgers.
@@ -75,7 +78,17 @@ class UnitOfWork:
     @property
     def tx(self) -> Transaction:
         """The transaction, with every staged record written first."""
-        if self._staged:
+        if self._staged or self._named:
+            self.flush()
+        return self._tx
+
+    def reading(self, cls: type) -> Transaction:
+        """The transaction for a query of ``cls``: staged records of that kind written first.
+
+        Staged records of other kinds cannot change its answer, so they stay staged and
+        a bulk add that looks up other kinds as it goes still writes in big chunks.
+        """
+        if cls in self._staged_kinds:
             self.flush()
         return self._tx
 
@@ -93,13 +106,26 @@ class UnitOfWork:
     def stage(self, record: Any) -> None:
         """Insert ``record`` with the next chunk of staged records."""
         self._staged.append(record)
+        self._staged_kinds.add(type(record))
         if len(self._staged) >= STAGED_ROWS:
             self.flush()
 
+    def require_before_writing(self, cls: type, ids: Iterable[str]) -> None:
+        """Check that these ids exist, together with the other staged records' ones.
+
+        A bulk add names thousands of organizations; one grouped count per chunk of
+        staged records asks about all of them (see :meth:`require_all`).
+        """
+        self._named.setdefault(cls, set()).update(ids)
+
     def flush(self) -> None:
-        """Write the staged records now."""
+        """Check the ids staged records name, then write the staged records."""
+        named, self._named = self._named, {}
+        for cls, ids in named.items():
+            self.require_all(cls, ids)
         if self._staged:
             staged, self._staged = self._staged, []
+            self._staged_kinds.clear()
             self._tx.insert_many(staged)
         deferred, self._deferred = self._deferred, []
         for event in deferred:
@@ -138,7 +164,7 @@ class UnitOfWork:
         wanted = [i for i in ids if i not in found]
         if not wanted:
             return
-        missing = missing_ids(self.tx, cls, wanted)
+        missing = missing_ids(self.reading(cls), cls, wanted)
         found.update(dict.fromkeys(set(wanted) - set(missing), True))
         if missing:
             extra = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
