@@ -181,8 +181,16 @@ def organizations_of(uow: UnitOfWork, member: Member) -> list[Organization]:
     """The organizations the member is affiliated with today."""
     today = uow.now.astimezone(uow.context.zone).date()
     ids = [a.organization_id for a in member.affiliations if a.active_on(today)]
-    found = [uow.tx.get(Organization, i) for i in ids]
+    found = [_organization(uow, i) for i in ids]
     return [o for o in found if o is not None]
+
+
+def _organization(uow: UnitOfWork, organization_id: str) -> Organization | None:
+    """An organization, read once per unit of work (eligibility and the snapshot ask)."""
+    known: dict[str, Organization | None] = uow.cache.setdefault(Organization, {})
+    if organization_id not in known:
+        known[organization_id] = uow.tx.get(Organization, organization_id)
+    return known[organization_id]
 
 
 def _candidate(
@@ -199,7 +207,7 @@ def _candidate(
         )
     today = uow.now.astimezone(uow.context.zone).date()
     affiliation = member.affiliation_on(today)
-    organization = uow.tx.get(Organization, affiliation.organization_id) if affiliation else None
+    organization = _organization(uow, affiliation.organization_id) if affiliation else None
     county = member.county or (organization.county if organization else None)
     now = uow.now
     return Enrollment(

@@ -115,6 +115,7 @@ class SQLStorage(Storage):
         self._drivers = driver_errors(self._engine)
         self._mapped: dict[type, MappedKind] = {}
         self._writers: dict[type, BulkWriter] = {}
+        self._by_id: dict[type, sa.Select[Any]] = {}
         #: Kinds whose tables a read-only database lacks, with the reason.
         self._absent: dict[type, str] = {}
         #: What a refused row raises: through SQLAlchemy, or from the driver itself (COPY).
@@ -242,6 +243,19 @@ class SQLStorage(Storage):
                 "storage", self.url, f"{cls.__name__} is not a registered kind of record"
             ) from None
 
+    def by_id(self, mapped: MappedKind) -> sa.Select[Any]:
+        """``SELECT … WHERE id = :id`` of a kind, built once: a get is the commonest read.
+
+        Building a select afresh costs more than running it on SQLite; a built one
+        with a bound parameter reuses SQLAlchemy's compiled form.
+        """
+        query = self._by_id.get(mapped.kind.cls)
+        if query is None:
+            table = mapped.table
+            query = sa.select(table).where(table.c.id == sa.bindparam("id"))
+            self._by_id[mapped.kind.cls] = query
+        return query
+
     def writer(self, mapped: MappedKind) -> BulkWriter:
         """The bulk writer of a kind, built on first use."""
         writer = self._writers.get(mapped.kind.cls)
@@ -353,8 +367,8 @@ class SQLTransaction(Transaction):
     @_translated("get")
     def get(self, cls: type[R], record_id: str) -> R | None:
         mapped = self._mapped(cls)
-        query = sa.select(mapped.table).where(mapped.table.c.id == record_id)
-        row = self._connection.execute(query).mappings().first()
+        query = self._storage.by_id(mapped)
+        row = self._connection.execute(query, {"id": record_id}).mappings().first()
         record: R | None = None if row is None else mapped.from_row(row)
         return record
 
@@ -546,8 +560,13 @@ class SQLTransaction(Transaction):
         mapped = self._mapped(type(record))
         table = mapped.table
         statement = table.update().where(table.c.id == record.id).values(mapped.to_row(record))
-        if not mapped.kind.unique:
-            result = self._connection.execute(statement)
+        # SQLite undoes only the refused statement and keeps the transaction going;
+        # PostgreSQL aborts the whole transaction unless the statement has a savepoint.
+        if not mapped.kind.unique or self._connection.dialect.name == "sqlite":
+            try:
+                result = self._connection.execute(statement)
+            except sa.exc.IntegrityError:
+                raise self._duplicate(mapped, record) from None
         else:
             try:
                 with self._connection.begin_nested():

@@ -467,9 +467,12 @@ class StorageConformance:
             tx.update(attrs.evolve(ada, given_name="Ada"))  # keeping its own key is fine
             with pytest.raises(DuplicateError) as raised:
                 tx.update(attrs.evolve(grace, email="ada@example.org"))
+            # The refusal undid only itself: the transaction goes on and commits.
+            tx.update(attrs.evolve(grace, given_name="Grace"))
         assert raised.value.record_id == grace.id
         with store.transaction() as tx:
-            assert tx.get(m.Member, grace.id) == grace
+            assert tx.get(m.Member, grace.id) == attrs.evolve(grace, given_name="Grace")
+            assert tx.get(m.Member, ada.id) == attrs.evolve(ada, given_name="Ada")
 
     def test_a_refused_write_changes_nothing_and_the_transaction_goes_on(
         self, store: Storage
