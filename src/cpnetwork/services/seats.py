@@ -46,11 +46,13 @@ def _applies(quota: Quota, key: str | None) -> bool:
 
 @define
 class SeatLedger:
-    """Seats held in one locked program: in all, and by each field a quota counts."""
+    """Seats held in one locked program: in all, by status, and by each field a quota counts."""
 
     program: Program
     taken: int
     held: dict[str, Counter[Any]]
+    #: Seats held by status: ``offered`` says whether an offer can be waiting to expire.
+    by_status: Counter[str]
     _queue: int | None = field(default=None)
 
     @classmethod
@@ -58,13 +60,20 @@ class SeatLedger:
         """Count the seats held now: one grouped count in the store."""
         fields = sorted({QUOTA_FIELD[quota.scope] for quota in program.policy.quotas})
         counts = uow.tx.count(
-            Enrollment, {"program_id": program.id, "status": SEATS}, group_by=fields
+            Enrollment, {"program_id": program.id, "status": SEATS}, group_by=["status", *fields]
         )
         held: dict[str, Counter[Any]] = {name: Counter() for name in fields}
-        for key, n in counts.items():
+        by_status: Counter[str] = Counter()
+        for (status, *key), n in counts.items():
+            by_status[status] += n
             for name, value in zip(fields, key, strict=True):
                 held[name][value] += n
-        return cls(program, sum(counts.values()), held)
+        return cls(program, sum(counts.values()), held, by_status)
+
+    @property
+    def offered(self) -> int:
+        """Seats held by offers not yet taken up (or expired)."""
+        return self.by_status[EnrollmentStatus.OFFERED.value]
 
     @property
     def capacity(self) -> int | None:
@@ -104,8 +113,16 @@ class SeatLedger:
     def release(self, enrollment: Enrollment) -> None:
         self._count(enrollment, -1)
 
+    def follow(self, before: Enrollment | None, after: Enrollment) -> None:
+        """Follow an enrollment's step: a seat given, freed, or held under a new status."""
+        if before is not None and before.holds_seat:
+            self.release(before)
+        if after.holds_seat:
+            self.take(after)
+
     def _count(self, enrollment: Enrollment, step: int) -> None:
         self.taken += step
+        self.by_status[enrollment.status.value] += step
         for name, counter in self.held.items():
             key = getattr(enrollment, name)
             if key is not None:
@@ -127,7 +144,9 @@ def open_program(uow: UnitOfWork, program_id: str) -> Program:
         uow.tx.lock(Program, program_id)
         program = uow.require(Program, program_id)
         uow.programs[program_id] = program
-        expire_offers(uow, program)
+        # The ledger's counts say whether any offer is out; only then can one expire.
+        if ledger(uow, program).offered:
+            expire_offers(uow, program)
     return program
 
 
@@ -173,9 +192,9 @@ def transition(
     else:
         uow.tx.update(moved)
         sequence = uow.tx.count(Transition, {"enrollment_id": moved.id}).get((), 0) + 1
-    held_before = not new and enrollment.holds_seat
-    if held_before != moved.holds_seat and (book := uow.ledgers.get(moved.program_id)):
-        (book.take if moved.holds_seat else book.release)(moved)
+    book = uow.ledgers.get(moved.program_id)
+    if book is not None:
+        book.follow(None if new else enrollment, moved)
     uow.tx.insert(
         Transition(
             enrollment_id=moved.id,
