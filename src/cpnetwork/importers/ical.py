@@ -18,8 +18,13 @@ Option ``program=<id or exact title>`` names the program; ``session_kind=`` and
 
 The occurrences are those ``recurring-ical-events`` lists for the same file, except
 where this importer refuses a construct (sub-daily FREQ, BYHOUR / BYMINUTE / BYSECOND,
-more than one RRULE, EXRULE, RANGE=THISANDFUTURE: an error names the event) and except
-that a rule with neither COUNT nor UNTIL stops at the end of the program's program year.
+more than one RRULE, EXRULE, RANGE=THISANDFUTURE, a property an event has once given
+twice, an end before the start, DTSTART and DTEND of different kinds: an error names the
+event, the property and the reason) or skips an event with a note (no UID, no DTSTART,
+no length), and except that a rule with neither COUNT nor UNTIL stops at the end of the
+program's program year.  Of several versions of one event (or of one occurrence) the
+highest SEQUENCE wins (two with the same SEQUENCE are refused); a change with a lower
+SEQUENCE than its series, of an occurrence the series no longer has, is dropped.
 
 Times: a TZID that is an IANA zone is used as is; a Windows zone name ("Pacific Standard
 Time") is mapped to its IANA zone; otherwise the VTIMEZONE's ``X-LIC-LOCATION`` or a
@@ -30,8 +35,11 @@ given in UTC stays in UTC).  Floating times and all-day dates are read in the ca
 zone: option ``timezone``, else the calendar's ``X-WR-TIMEZONE``, else the network's.
 
 All-day events (DATE values) become sessions from midnight to midnight local time,
-spanning their days (``all_day=skip`` leaves them out instead).  An event with a time
-but neither DTEND nor DURATION has no length and is skipped with a note.
+spanning their days, 23 or 25 hours on a day clocks change (``all_day=skip`` leaves
+them out instead); an occurrence of an all-day series is named by its day, however its
+RECURRENCE-ID writes it.  An event with a time but neither DTEND nor DURATION, and an
+event that ends at its start, have no length: they are skipped with a note saying
+which, but their RDATE periods with an end of their own are sessions.
 
 Re-import does not duplicate: a series' id, and a one-off session's, is derived from
 the program and the event's UID (and, for an extra date, its start), so importing the
@@ -297,13 +305,11 @@ class _Reader:
         if "EXRULE" in event:
             raise Refused("EXRULE", "EXRULE is not supported (RFC 5545 deprecates it)")
         # An empty RRULE (Germany_Holidays.ics writes "RRULE:") is no rule.
-        rules = [r for r in _listed(event.get("RRULE")) if r.to_ical().strip()] or None
-        if rules is not None:
-            if isinstance(rules, list):
-                if len(rules) > 1:
-                    raise Refused("RRULE", "more than one RRULE is not supported")
-                rules = rules[0]
-            text = rules.to_ical().decode()
+        rules = [r.to_ical().decode() for r in _listed(event.get("RRULE"))]
+        rules = [text for text in rules if text.strip()]
+        if len(rules) > 1:
+            raise Refused("RRULE", "more than one RRULE is not supported")
+        for text in rules:
             try:
                 found.rrule = recurrence.normalize_rule(text)
             except ValidationError as exc:
@@ -498,9 +504,8 @@ class ICalSessionsImporter(Importer):
                 errors.append(RowError(row=number, column=exc.column, reason=exc.reason))
                 continue
             except Skipped as exc:
-                title = " ".join(str(component.get("SUMMARY", "")).split())
-                label = f"event {number}" + (f" ({title!r})" if title else "")
-                notes.append(f"{label} {exc.reason}: skipped")
+                title = " ".join(str(component.get("SUMMARY", "")).split()) or program.title
+                notes.append(f"event {number} ({title!r}) {exc.reason}: skipped")
                 continue
             except ValueError as exc:
                 reason = f"cannot read the event: {exc}"

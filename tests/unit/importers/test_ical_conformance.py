@@ -251,8 +251,11 @@ def main() -> None:  # pragma: no cover - prints the outcome table
                 continue
             made, expected, notes = details
             rows["imported"] += 1
-            if any("skipped" in n for n in notes):
-                rows["imported with skip notes"] += 1
+            for what in ("has no UID", "has no DTSTART", "ends at its start", "neither DTEND"):
+                if any(what in n for n in notes):
+                    rows[f"imported, events skipped: {what}"] += 1
+            if any("older version" in n or "the newer version" in n for n in notes):
+                rows["imported, older versions ignored"] += 1
             agree += sum((made & expected).values())
             bad = (made - expected) + (expected - made)
             differ += sum(bad.values())
