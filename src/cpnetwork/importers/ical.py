@@ -771,7 +771,7 @@ class _Planner:
                 cancelled=master.cancelled,
             )
             self._add(master, extra, derived_id(self.program.id, master.uid, begin))
-        for change in kept:
+        for change in changes:
             self._stray(change, notes)
 
     def _rule_starts(self, master: _Event) -> list[datetime]:
