@@ -18,8 +18,13 @@ Option ``program=<id or exact title>`` names the program; ``session_kind=`` and
 
 The occurrences are those ``recurring-ical-events`` lists for the same file, except
 where this importer refuses a construct (sub-daily FREQ, BYHOUR / BYMINUTE / BYSECOND,
-more than one RRULE, EXRULE, RANGE=THISANDFUTURE: an error names the event) and except
-that a rule with neither COUNT nor UNTIL stops at the end of the program's program year.
+more than one RRULE, EXRULE, RANGE=THISANDFUTURE, a property an event has once given
+twice, an end before the start, DTSTART and DTEND of different kinds: an error names the
+event, the property and the reason) or skips an event with a note (no UID, no DTSTART,
+no length), and except that a rule with neither COUNT nor UNTIL stops at the end of the
+program's program year.  Of several versions of one event (or of one occurrence) the
+highest SEQUENCE wins (two with the same SEQUENCE are refused); a change with a lower
+SEQUENCE than its series, of an occurrence the series no longer has, is dropped.
 
 Times: a TZID that is an IANA zone is used as is; a Windows zone name ("Pacific Standard
 Time") is mapped to its IANA zone; otherwise the VTIMEZONE's ``X-LIC-LOCATION`` or a
@@ -30,8 +35,11 @@ given in UTC stays in UTC).  Floating times and all-day dates are read in the ca
 zone: option ``timezone``, else the calendar's ``X-WR-TIMEZONE``, else the network's.
 
 All-day events (DATE values) become sessions from midnight to midnight local time,
-spanning their days (``all_day=skip`` leaves them out instead).  An event with a time
-but neither DTEND nor DURATION has no length and is skipped with a note.
+spanning their days, 23 or 25 hours on a day clocks change (``all_day=skip`` leaves
+them out instead); an occurrence of an all-day series is named by its day, however its
+RECURRENCE-ID writes it.  An event with a time but neither DTEND nor DURATION, and an
+event that ends at its start, have no length: they are skipped with a note saying
+which, but their RDATE periods with an end of their own are sessions.
 
 Re-import does not duplicate: a series' id, and a one-off session's, is derived from
 the program and the event's UID (and, for an extra date, its start), so importing the
@@ -145,6 +153,14 @@ class Refused(Exception):
         self.reason = reason
 
 
+class Skipped(Exception):
+    """An event this importer leaves out, with a note saying why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @define
 class _Event:
     """One VEVENT, read: times are aware, in an IANA zone."""
@@ -153,12 +169,18 @@ class _Event:
     uid: str
     title: str
     start: datetime
+    #: None when the event has no length (see ``no_length``).
     end: datetime | None
     zone: str
     all_day: bool
     cancelled: bool
     location: str
+    #: Why the event has no length ("has neither DTEND nor DURATION", "ends at its start").
+    no_length: str = ""
+    sequence: int = 0
     recurrence_id: datetime | None = None
+    #: The RECURRENCE-ID's day as written: what names an occurrence of an all-day series.
+    recurrence_day: date | None = None
     rrule: str | None = None
     exdates: list[datetime] = field(factory=list)
     #: Dates excluded whole (a DATE EXDATE on an event with times).
@@ -211,11 +233,17 @@ class _Reader:
                 return candidate
         return self.forced
 
-    def moment(self, value: Any, tzid: str | None, column: str) -> tuple[datetime, str, bool]:
-        """An aware datetime, its IANA zone, and whether it was a DATE (all-day) value."""
+    def moment(
+        self, value: Any, tzid: str | None, column: str, zone: str | None = None
+    ) -> tuple[datetime, str, bool]:
+        """An aware datetime, its IANA zone, and whether it was a DATE (all-day) value.
+
+        A DATE is midnight, and a floating time is read, in ``zone`` (else the calendar's).
+        """
         if isinstance(value, datetime):
             if value.tzinfo is None:
-                return recurrence.localize(value, ZoneInfo(self.zone)), self.zone, False
+                zone = zone or self.zone
+                return recurrence.localize(value, ZoneInfo(zone)), zone, False
             if isinstance(value.tzinfo, ZoneInfo) and _is_zone(value.tzinfo.key):
                 return value, value.tzinfo.key, False
             if not tzid:
@@ -231,53 +259,57 @@ class _Reader:
             local = value.replace(tzinfo=None)
             return recurrence.localize(local, ZoneInfo(name)), name, False
         if isinstance(value, date):
-            midnight = datetime.combine(value, time())
-            return recurrence.localize(midnight, ZoneInfo(self.zone)), self.zone, True
+            zone = zone or self.zone
+            return _midnight(value, zone), zone, True
+        if isinstance(value, time):
+            raise Refused(column, f"{value.isoformat()} is a time of day without a date")
         raise Refused(column, f"{value!r} is not a date or a date-time")
 
     def read(self, number: int, event: Any, title_default: str) -> _Event:
-        uid = str(event.get("UID", "")).strip()
+        title = " ".join(_text(event, "SUMMARY").split()) or title_default
+        uid = _text(event, "UID").strip()
         if not uid:
-            raise Refused("UID", "the event has no UID")
-        if "DTSTART" not in event:
-            raise Refused("DTSTART", "the event has no start")
-        prop = event["DTSTART"]
+            raise Skipped("has no UID (what lets a re-import find its sessions)")
+        prop = _one(event, "DTSTART")
+        if prop is None:
+            raise Skipped("has no DTSTART")
         start, zone, all_day = self.moment(
             _value(prop, "DTSTART"), prop.params.get("TZID"), "DTSTART"
         )
-        title = " ".join(str(event.get("SUMMARY", "")).split()) or title_default
-        status = str(event.get("STATUS", "")).strip().upper()
+        status = _text(event, "STATUS").strip().upper()
         found = _Event(
             number=number,
             uid=uid,
             title=title,
             start=start,
-            end=self._end(event, start, all_day),
+            end=None,
             zone=zone,
             all_day=all_day,
             cancelled=status == "CANCELLED",
-            location=" ".join(str(event.get("LOCATION", "")).split()),
+            location=" ".join(_text(event, "LOCATION").split()),
+            sequence=_sequence(event),
         )
-        if "RECURRENCE-ID" in event:
-            rid = event["RECURRENCE-ID"]
+        found.end, found.no_length = self._end(event, start, all_day)
+        rid = _one(event, "RECURRENCE-ID")
+        if rid is not None:
             if str(rid.params.get("RANGE", "")).upper() == "THISANDFUTURE":
                 raise Refused(
                     "RECURRENCE-ID",
                     "RANGE=THISANDFUTURE overrides are not supported; "
                     "split the series in the calendar app",
                 )
-            found.recurrence_id = self.moment(
-                _value(rid, "RECURRENCE-ID"), rid.params.get("TZID"), "RECURRENCE-ID"
-            )[0]
+            value = _value(rid, "RECURRENCE-ID")
+            found.recurrence_id = self.moment(value, rid.params.get("TZID"), "RECURRENCE-ID")[0]
+            if isinstance(value, date):
+                found.recurrence_day = value.date() if isinstance(value, datetime) else value
         if "EXRULE" in event:
             raise Refused("EXRULE", "EXRULE is not supported (RFC 5545 deprecates it)")
-        rules = event.get("RRULE")
-        if rules is not None:
-            if isinstance(rules, list):
-                if len(rules) > 1:
-                    raise Refused("RRULE", "more than one RRULE is not supported")
-                rules = rules[0]
-            text = rules.to_ical().decode()
+        # An empty RRULE (Germany_Holidays.ics writes "RRULE:") is no rule.
+        rules = [r.to_ical().decode() for r in _listed(event.get("RRULE"))]
+        rules = [text for text in rules if text.strip()]
+        if len(rules) > 1:
+            raise Refused("RRULE", "more than one RRULE is not supported")
+        for text in rules:
             try:
                 found.rrule = recurrence.normalize_rule(text)
             except ValidationError as exc:
@@ -295,38 +327,98 @@ class _Reader:
         return found
 
     def _rdate(self, found: _Event, value: Any, tzid: str | None) -> None:
+        # A date on an event with times is midnight in the event's own zone.
+        zone = None if found.all_day else found.zone
         if isinstance(value, tuple):
-            begin = self.moment(value[0], tzid, "RDATE")[0]
+            begin = self.moment(value[0], tzid, "RDATE", zone)[0]
             other = value[1]
             if isinstance(other, timedelta):
                 finish = recurrence.instant(begin) + other
             else:
-                finish = self.moment(other, tzid, "RDATE")[0]
+                finish = self.moment(other, tzid, "RDATE", zone)[0]
+            if recurrence.instant(finish) < recurrence.instant(begin):
+                raise Refused("RDATE", f"the period from {begin.isoformat()} ends before it starts")
             found.rdates.append((begin, finish))
         else:
-            found.rdates.append((self.moment(value, tzid, "RDATE")[0], None))
+            found.rdates.append((self.moment(value, tzid, "RDATE", zone)[0], None))
 
-    def _end(self, event: Any, start: datetime, all_day: bool) -> datetime | None:
-        if "DTEND" in event:
-            prop = event["DTEND"]
-            end = self.moment(_value(prop, "DTEND"), prop.params.get("TZID"), "DTEND")[0]
-        elif "DURATION" in event:
-            length = _value(event["DURATION"], "DURATION")
+    def _end(self, event: Any, start: datetime, all_day: bool) -> tuple[datetime | None, str]:
+        """The event's end, or None and why it has no length."""
+        dtend, duration = _one(event, "DTEND"), _one(event, "DURATION")
+        kind = "an all-day date" if all_day else "a date-time"
+        if dtend is not None:
+            value = _value(dtend, "DTEND")
+            if isinstance(value, date) and isinstance(value, datetime) == all_day:
+                raise Refused(
+                    "DTEND",
+                    f"DTEND is not {kind} as DTSTART is (RFC 5545 wants both of one kind)",
+                )
+            end = self.moment(value, dtend.params.get("TZID"), "DTEND")[0]
+            column = "DTEND"
+        elif duration is not None:
+            length = _value(duration, "DURATION")
             if not isinstance(length, timedelta):
                 raise Refused("DURATION", f"{length!r} is not a duration")
+            if all_day and length % timedelta(days=1):
+                raise Refused(
+                    "DURATION",
+                    f"DURATION {duration.to_ical().decode()} is not whole days, as an all-day "
+                    "event's must be (RFC 5545)",
+                )
             if all_day:
-                day = start.date() + timedelta(days=length.days)
-                end = recurrence.localize(datetime.combine(day, time()), ZoneInfo(self.zone))
+                end = _midnight(start.date() + length, self.zone)
             else:
                 end = recurrence.instant(start) + length
+            column = "DURATION"
         elif all_day:
-            day = start.date() + timedelta(days=1)
-            return recurrence.localize(datetime.combine(day, time()), ZoneInfo(self.zone))
+            return _midnight(start.date() + timedelta(days=1), self.zone), ""
         else:
-            return None
-        if recurrence.instant(end) <= recurrence.instant(start):
-            raise Refused("DTEND", "the event ends before it starts")
-        return end
+            return None, "has neither DTEND nor DURATION"
+        if recurrence.instant(end) < recurrence.instant(start):
+            raise Refused(column, f"the event ends before it starts ({column} is before DTSTART)")
+        if recurrence.instant(end) == recurrence.instant(start):
+            return None, f"ends at its start ({column} gives it no length)"
+        return end, ""
+
+
+def _midnight(day: date, zone: str) -> datetime:
+    return recurrence.localize(datetime.combine(day, time()), ZoneInfo(zone))
+
+
+def _one(event: Any, name: str) -> Any:
+    """A property an event has at most once; given more than once (differently), refused."""
+    value = event.get(name)
+    if isinstance(value, list):
+        if len({_ical(item) for item in value}) > 1:
+            raise Refused(
+                name,
+                f"{name} is given {len(value)} times with different values; "
+                "an event has it at most once",
+            )
+        value = value[0] if value else None
+    return value
+
+
+def _ical(prop: Any) -> bytes | str:
+    try:
+        return bytes(prop.to_ical())
+    except (AttributeError, TypeError, ValueError):
+        return repr(prop)
+
+
+def _text(event: Any, name: str) -> str:
+    value = _one(event, name)
+    return "" if value is None else str(value)
+
+
+def _sequence(event: Any) -> int:
+    value = _one(event, "SEQUENCE")
+    if value is None:
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise Refused("SEQUENCE", f"{value!r} is not a whole number") from exc
 
 
 def _value(prop: Any, column: str) -> Any:
@@ -411,15 +503,16 @@ class ICalSessionsImporter(Importer):
             except Refused as exc:
                 errors.append(RowError(row=number, column=exc.column, reason=exc.reason))
                 continue
+            except Skipped as exc:
+                title = " ".join(str(component.get("SUMMARY", "")).split()) or program.title
+                notes.append(f"event {number} ({title!r}) {exc.reason}: skipped")
+                continue
             except ValueError as exc:
                 reason = f"cannot read the event: {exc}"
                 errors.append(RowError(row=number, column=None, reason=reason))
                 continue
             if event.all_day and all_day == "skip":
                 notes.append(f"{event.label} is an all-day event: skipped (all_day=skip)")
-                continue
-            if event.end is None:
-                notes.append(f"{event.label} has neither DTEND nor DURATION: skipped")
                 continue
             events.append(event)
         service = network.sessions
@@ -495,45 +588,82 @@ class _Planner:
 
     def plan(self, events: Sequence[_Event], errors: list[RowError], notes: list[str]) -> None:
         masters: dict[str, _Event] = {}
-        overrides: dict[str, list[_Event]] = {}
+        overrides: dict[tuple[str, Any], _Event] = {}
         for event in events:
-            if event.recurrence_id is not None:
-                overrides.setdefault(event.uid, []).append(event)
-            elif event.uid in masters:
-                first = masters[event.uid].number
-                errors.append(
-                    RowError(
-                        row=event.number, column="UID", reason=f"event {first} has the same UID"
-                    )
-                )
+            if event.recurrence_id is None:
+                self._newest(masters, event.uid, event, errors, notes)
             else:
-                masters[event.uid] = event
+                at = recurrence.instant(event.recurrence_id)
+                self._newest(overrides, (event.uid, at), event, errors, notes)
+        changes: dict[str, list[_Event]] = {}
+        for (uid, _), change in overrides.items():
+            changes.setdefault(uid, []).append(change)
         for uid, master in masters.items():
             try:
-                self._plan_event(master, overrides.pop(uid, []), notes)
+                self._plan_event(master, changes.pop(uid, []), notes)
             except Refused as exc:
                 errors.append(RowError(row=master.number, column=exc.column, reason=exc.reason))
-        for stray in overrides.values():
+        for stray in changes.values():
             for event in stray:
-                # An occurrence whose event is not in the file: a one-off, as listed.
-                assert event.recurrence_id is not None
-                extra = _extra(event, original=event.recurrence_id)
-                self._add(event, extra, derived_id(self.program.id, event.uid, extra.original))
+                self._stray(event, notes)
+
+    @staticmethod
+    def _newest(
+        kept: dict[Any, _Event],
+        key: Any,
+        event: _Event,
+        errors: list[RowError],
+        notes: list[str],
+    ) -> None:
+        """Keep the version of an event (or of one occurrence) with the highest SEQUENCE."""
+        other = kept.get(key)
+        if other is None:
+            kept[key] = event
+            return
+        if event.sequence == other.sequence:
+            column = "UID" if event.recurrence_id is None else "RECURRENCE-ID"
+            reason = (
+                f"event {other.number} has the same UID and SEQUENCE ({event.sequence}): "
+                "two versions of one event and neither is newer (RFC 5545: the highest "
+                "SEQUENCE wins)"
+            )
+            errors.append(RowError(row=event.number, column=column, reason=reason))
+            return
+        newer, older = (event, other) if event.sequence > other.sequence else (other, event)
+        kept[key] = newer
+        notes.append(
+            f"{older.label} is an older version (SEQUENCE {older.sequence}) of event "
+            f"{newer.number} (SEQUENCE {newer.sequence}): ignored"
+        )
+
+    def _stray(self, event: _Event, notes: list[str]) -> None:
+        """An occurrence whose event is not in the file (or has no length): a one-off."""
+        assert event.recurrence_id is not None
+        if event.end is None:
+            notes.append(f"{event.label} {event.no_length}: skipped")
+            return
+        extra = _extra(event, original=event.recurrence_id)
+        self._add(event, extra, derived_id(self.program.id, event.uid, extra.original))
 
     # -- one event -------------------------------------------------------------------
     def _plan_event(self, master: _Event, changes: list[_Event], notes: list[str]) -> None:
-        assert master.end is not None
-        length = recurrence.instant(master.end) - recurrence.instant(master.start)
+        if master.end is None:
+            self._plan_without_length(master, changes, notes)
+            return
+        length = _length(master)
         key = recurrence.instant
         starts = self._rule_starts(master) if master.rrule is not None else []
         extras: dict[datetime, _Extra] = {}
         if not starts or key(starts[0]) != key(master.start):
             # Calendars list DTSTART even when the rule does not generate it.
             extras[key(master.start)] = _extra(master, original=master.start)
-        rule = {key(s) for s in starts}
+        rule = {key(s): s for s in starts}
         for begin, finish in master.rdates:
             if key(begin) not in extras and key(begin) not in rule:
-                end = finish if finish is not None else key(begin) + length
+                end = finish if finish is not None else _after(master, begin, length)
+                if key(end) == key(begin):
+                    notes.append(f"{master.label}: its RDATE {begin.isoformat()} has no length")
+                    continue
                 extras[key(begin)] = _Extra(
                     original=begin,
                     start=begin,
@@ -546,22 +676,35 @@ class _Planner:
         for day in master.exdays:
             originals = [*starts, *(e.original for e in extras.values())]
             excluded |= {key(s) for s in originals if s.astimezone(local).date() == day}
-        occurring = rule - excluded
+        occurring = set(rule) - excluded
         moved: list[OccurrenceChange] = []
         called_off: set[datetime] = set()
         for change in changes:
             assert change.recurrence_id is not None
             at = key(change.recurrence_id)
+            if master.all_day and change.recurrence_day is not None:
+                # An all-day series' occurrence is its day, however the RECURRENCE-ID
+                # writes it (a date, or midnight in UTC or in another zone).
+                at = key(_midnight(change.recurrence_day, master.zone))
             if at in excluded:
                 notes.append(f"{change.label} changes an excluded occurrence: ignored")
+            elif change.sequence < master.sequence and at not in rule and at not in extras:
+                notes.append(
+                    f"{change.label} changes an occurrence the newer version of its event "
+                    f"(SEQUENCE {master.sequence}) does not have: ignored"
+                )
+            elif change.end is None:
+                notes.append(f"{change.label} {change.no_length}: its occurrence is skipped")
+                if at in occurring:
+                    called_off.add(at)
+                elif at in extras:
+                    extras[at].cancelled = True
             elif at in occurring and change.cancelled:
                 called_off.add(at)
             elif at in occurring:
-                differs = self._differences(master, length, change)
+                differs = self._differences(master, length, change, rule[at])
                 if differs:
-                    moved.append(
-                        OccurrenceChange(recurrence_id=change.recurrence_id, changes=differs)
-                    )
+                    moved.append(OccurrenceChange(recurrence_id=rule[at], changes=differs))
             else:
                 original = extras[at].original if at in extras else change.recurrence_id
                 extras[at] = _extra(change, original=original)
@@ -611,6 +754,26 @@ class _Planner:
                 f"{self.program.program_year}"
             )
 
+    def _plan_without_length(self, master: _Event, changes: list[_Event], notes: list[str]) -> None:
+        """An event without a length: only its RDATE periods and changed occurrences
+        that have an end of their own become sessions."""
+        periods = [(b, f) for b, f in master.rdates if f is not None and f != b]
+        kept = [c for c in changes if c.end is not None]
+        also = " (its RDATE periods and changed occurrences with an end are imported)"
+        notes.append(f"{master.label} {master.no_length}: skipped{also if periods or kept else ''}")
+        for begin, finish in periods:
+            extra = _Extra(
+                original=begin,
+                start=begin,
+                end=finish,
+                title=master.title,
+                location=master.location,
+                cancelled=master.cancelled,
+            )
+            self._add(master, extra, derived_id(self.program.id, master.uid, begin))
+        for change in changes:
+            self._stray(change, notes)
+
     def _rule_starts(self, master: _Event) -> list[datetime]:
         assert master.rrule is not None
         key = recurrence.instant
@@ -641,14 +804,14 @@ class _Planner:
             )
         return starts
 
-    def _differences(self, master: _Event, length: timedelta, change: _Event) -> dict[str, Any]:
-        """What an override changes of its occurrence: times, title, place."""
-        assert change.recurrence_id is not None and change.end is not None
+    def _differences(
+        self, master: _Event, length: timedelta, change: _Event, original: datetime
+    ) -> dict[str, Any]:
+        """What an override changes of its occurrence (at ``original``): times, title, place."""
+        assert change.end is not None
         key = recurrence.instant
         found: dict[str, Any] = {}
-        if key(change.start) != key(change.recurrence_id) or (
-            key(change.end) - key(change.start) != length
-        ):
+        if key(change.start) != key(original) or _length(change) != length:
             found["start"] = change.start
             found["end"] = change.end
         if change.title != master.title:
@@ -676,6 +839,24 @@ class _Planner:
                 cancelled=extra.cancelled,
             )
         )
+
+
+def _length(event: _Event) -> timedelta:
+    """How long an event lasts: elapsed time, or whole days for an all-day event."""
+    assert event.end is not None
+    if event.all_day:
+        local = ZoneInfo(event.zone)
+        days = event.end.astimezone(local).date() - event.start.astimezone(local).date()
+        return timedelta(days=days.days)
+    return recurrence.instant(event.end) - recurrence.instant(event.start)
+
+
+def _after(event: _Event, start: datetime, length: timedelta) -> datetime:
+    """The end of an occurrence of ``event`` at ``start``: all-day ones end at midnight."""
+    if event.all_day:
+        day = start.astimezone(ZoneInfo(event.zone)).date()
+        return _midnight(day + length, event.zone)
+    return recurrence.instant(start) + length
 
 
 def _extra(event: _Event, *, original: datetime) -> _Extra:

@@ -112,8 +112,13 @@ def _plus(start: datetime, duration: timedelta, zone: tzinfo) -> datetime:
     """``start`` plus elapsed time (as RFC 5545 adds an hour duration), in ``zone``.
 
     Python adds to an aware datetime on the wall clock, which across a DST change
-    gives an hour too much or little, or a local time that does not exist.
+    gives an hour too much or little, or a local time that does not exist.  Whole days
+    from local midnight are days on the calendar, as RFC 5545 adds a day duration: an
+    all-day session ends at midnight, 23 or 25 hours later across a clock change.
     """
+    local = _in_zone(start, zone)
+    if local.time() == time() and duration % timedelta(days=1) == timedelta(0):
+        return recurrence.localize(datetime.combine(local.date() + duration, time()), zone)
     return (recurrence.instant(start) + duration).astimezone(zone)
 
 

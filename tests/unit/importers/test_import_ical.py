@@ -6,7 +6,7 @@ file (within the program year, for rules without an end).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -516,3 +516,227 @@ def test_sqlite_store_imports_and_reimports(clock: FrozenClock, tmp_path: Path) 
         assert (again.created, again.updated, again.unchanged) == (0, 0, 9)
         with net.storage.transaction() as tx:
             assert len(tx.find(SessionSeries)) == 1
+
+
+# -- calendars as real tools write them ---------------------------------------------
+def refused(network: Network, path: Path, program: Program) -> list[tuple[Any, Any, str]]:
+    with pytest.raises(ImportFileError) as excinfo:
+        network.import_file("ical-sessions", path, program=program.id)
+    return [(e.row, e.column, e.reason) for e in excinfo.value.errors]
+
+
+@pytest.mark.parametrize(
+    ("lines", "column"),
+    [
+        (["DTSTART:20240910T220000Z", "DTSTART:20240910T230000Z", "DURATION:PT1H"], "DTSTART"),
+        (["DTSTART:20240910T220000Z", "DTEND:20240910T230000Z", "DTEND:20240911T000000Z"], "DTEND"),
+        (["DTSTART:20240910T220000Z", "DURATION:PT1H", "DURATION:PT2H"], "DURATION"),
+        (
+            ["DTSTART:20240910T220000Z", "DURATION:PT1H", "STATUS:CONFIRMED", "STATUS:CANCELLED"],
+            "STATUS",
+        ),
+    ],
+    ids=["dtstart", "dtend", "duration", "status"],
+)
+def test_a_property_given_twice_refuses_its_event(
+    network: Network, tmp_path: Path, lines: list[str], column: str
+) -> None:
+    path = write(tmp_path, calendar_text(event("twice@example.org", "SUMMARY:Twice", *lines)))
+    [(row, named, reason)] = refused(network, path, program_of(network))
+    assert (row, named) == (1, column)
+    assert f"{column} is given 2 times with different values" in reason
+
+
+def test_all_day_series_end_at_midnight_across_a_clock_change(
+    network: Network, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        calendar_text(
+            event(
+                "fair@example.org",
+                "SUMMARY:Science fair",
+                "DTSTART;VALUE=DATE:20241102",
+                "DTEND;VALUE=DATE:20241103",
+                "RRULE:FREQ=DAILY;COUNT=3",
+            )
+        ),
+    )
+    program = program_of(network)
+    network.import_file("ical-sessions", path, program=program.id)
+    sessions = network.sessions.find(program.id)
+    # Clocks fall back on 3 November: that day lasts 25 hours, midnight to midnight.
+    assert [(s.start, s.end) for s in sessions] == [
+        (datetime(2024, 11, day, tzinfo=LA), datetime(2024, 11, day + 1, tzinfo=LA))
+        for day in (2, 3, 4)
+    ]
+
+
+@pytest.mark.parametrize(
+    "recurrence_id",
+    [
+        "RECURRENCE-ID:20241016T000000Z",
+        "RECURRENCE-ID;TZID=GMT Standard Time:20241016T000000",
+        "RECURRENCE-ID;VALUE=DATE:20241016",
+    ],
+    ids=["utc", "exchange", "date"],
+)
+def test_a_moved_all_day_occurrence_is_matched_by_its_day(
+    network: Network, tmp_path: Path, recurrence_id: str
+) -> None:
+    series = event(
+        "day@example.org",
+        "SUMMARY:Lab day",
+        "DTSTART;VALUE=DATE:20241009",
+        "RRULE:FREQ=WEEKLY;COUNT=3",
+    )
+    moved = event(
+        "day@example.org",
+        recurrence_id,
+        "SUMMARY:Lab day",
+        "DTSTART;VALUE=DATE:20241017",
+    )
+    path = write(tmp_path, calendar_text(series, moved))
+    program = program_of(network)
+    network.import_file("ical-sessions", path, program=program.id)
+    assert [s.start.date() for s in network.sessions.find(program.id)] == [
+        date(2024, 10, 9),
+        date(2024, 10, 17),
+        date(2024, 10, 23),
+    ]
+    assert made_starts(network, program) == expected_starts(
+        path, network, program, network.profile.timezone
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "note"),
+    [
+        (
+            ["DTSTART:20240910T220000Z", "DTEND:20240910T220000Z"],
+            "ends at its start (DTEND gives it no length): skipped",
+        ),
+        (
+            ["DTSTART;VALUE=DATE:20241003", "DTEND;VALUE=DATE:20241003"],
+            "ends at its start (DTEND gives it no length): skipped",
+        ),
+        (
+            ["DTSTART:20240910T220000Z", "DURATION:PT0S"],
+            "ends at its start (DURATION gives it no length): skipped",
+        ),
+        (["DTSTART:20240910T220000Z"], "has neither DTEND nor DURATION: skipped"),
+    ],
+    ids=["dtend", "all-day", "duration", "no-end"],
+)
+def test_zero_length_events_are_skipped_with_a_note(
+    network: Network, tmp_path: Path, lines: list[str], note: str
+) -> None:
+    kept = event("kept@example.org", "SUMMARY:Kept", "DTSTART:20240911T220000Z", "DURATION:PT1H")
+    path = write(tmp_path, calendar_text(event("z@example.org", "SUMMARY:Holiday", *lines), kept))
+    program = program_of(network)
+    report = network.import_file("ical-sessions", path, program=program.id)
+    assert report.created == 1
+    assert f"event 1 ('Holiday') {note}" in report.notes
+
+
+def test_an_all_day_event_with_an_hour_duration_names_duration(
+    network: Network, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        calendar_text(event("d@example.org", "DTSTART;VALUE=DATE:20241003", "DURATION:PT10H")),
+    )
+    [(row, column, reason)] = refused(network, path, program_of(network))
+    assert (row, column) == (1, "DURATION")
+    assert "DURATION PT10H is not whole days" in reason and "DTEND" not in reason
+
+
+def test_the_highest_sequence_wins(network: Network, tmp_path: Path) -> None:
+    old = event(
+        "v@example.org",
+        "SUMMARY:Version 1",
+        "SEQUENCE:1",
+        "DTSTART:20240910T220000Z",
+        "DURATION:PT1H",
+        "RRULE:FREQ=WEEKLY;COUNT=4",
+    )
+    new = event(
+        "v@example.org",
+        "SUMMARY:Version 2",
+        "SEQUENCE:2",
+        "DTSTART:20240910T220000Z",
+        "DURATION:PT1H",
+        "RRULE:FREQ=WEEKLY;COUNT=2",
+    )
+    # A change of the third occurrence, which version 2 no longer has.
+    stale = event(
+        "v@example.org",
+        "SUMMARY:Version 1",
+        "SEQUENCE:1",
+        "RECURRENCE-ID:20240924T220000Z",
+        "DTSTART:20240925T220000Z",
+        "DURATION:PT1H",
+    )
+    path = write(tmp_path, calendar_text(new, stale, old))
+    program = program_of(network)
+    report = network.import_file("ical-sessions", path, program=program.id)
+    sessions = network.sessions.find(program.id)
+    assert [(s.title, s.start.date()) for s in sessions] == [
+        ("Version 2", date(2024, 9, 10)),
+        ("Version 2", date(2024, 9, 17)),
+    ]
+    # recurring-ical-events keeps the stale change unless it carries an RRULE itself.
+    assert (
+        "event 3 ('Version 1') is an older version (SEQUENCE 1) of event 1 (SEQUENCE 2): ignored"
+        in report.notes
+    )
+    assert any("event 2 ('Version 1') changes an occurrence the newer" in n for n in report.notes)
+
+    same = write(tmp_path, calendar_text(new, new.replace("Version 2", "Version 3")), "same.ics")
+    [(row, column, reason)] = refused(network, same, program)
+    assert (row, column) == (2, "UID")
+    assert "event 1 has the same UID and SEQUENCE (2)" in reason
+
+
+def test_rdate_periods_are_sessions_when_the_event_has_no_end(
+    network: Network, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        calendar_text(
+            event(
+                "p@example.org",
+                "SUMMARY:Office hours",
+                "DTSTART:20240910T220000Z",
+                "RDATE;VALUE=PERIOD:20240917T220000Z/PT2H,20240924T220000Z/20240924T233000Z",
+            )
+        ),
+    )
+    program = program_of(network)
+    report = network.import_file("ical-sessions", path, program=program.id)
+    assert [(instant(s.start), s.duration) for s in network.sessions.find(program.id)] == [
+        (datetime(2024, 9, 17, 22, tzinfo=UTC), timedelta(hours=2)),
+        (datetime(2024, 9, 24, 22, tzinfo=UTC), timedelta(minutes=90)),
+    ]
+    assert (
+        "event 1 ('Office hours') has neither DTEND nor DURATION: skipped (its RDATE periods "
+        "and changed occurrences with an end are imported)" in report.notes
+    )
+
+
+def test_events_without_uid_are_skipped_with_a_note(network: Network, tmp_path: Path) -> None:
+    text = calendar_text(
+        event("u@example.org", "SUMMARY:Kept", "DTSTART:20240910T220000Z", "DURATION:PT1H")
+    )
+    text = text.replace(
+        "END:VCALENDAR",
+        "BEGIN:VEVENT\nSUMMARY:Anonymous\n"
+        "DTSTART:20240911T220000Z\nDURATION:PT1H\nEND:VEVENT\nEND:VCALENDAR",
+    )
+    program = program_of(network)
+    report = network.import_file("ical-sessions", write(tmp_path, text), program=program.id)
+    assert report.created == 1
+    assert (
+        "event 2 ('Anonymous') has no UID (what lets a re-import find its sessions): skipped"
+        in report.notes
+    )
