@@ -49,11 +49,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from cpnetwork import Network
 from cpnetwork.model import EnrollmentPolicy, Member, new_id
-from cpnetwork.storage.sql import SQLStorage
+from cpnetwork.testing.statements import sent_statements
 
 MEMBERS = 4_000
 WRITE_TARGET = 3.0
@@ -226,19 +224,11 @@ def measure(
 ) -> list[tuple[str, str, float, float, float]]:
     """(call, kind, library µs, driver µs, library statements per call) for every call."""
     net, calls = network, scenario.calls
-    storage = net.storage
-    assert isinstance(storage, SQLStorage)
-    sent: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        sent.append(statement)
-
-    sa.event.listen(storage._engine, "before_cursor_execute", listen)
     results: list[tuple[str, str, float, float, float]] = []
 
     def compare(name: str, kind: str, library: Timed, hand: Timed) -> None:
-        sent.clear()
-        mine = timed(library, calls)
+        with sent_statements(net) as sent:
+            mine = timed(library, calls)
         statements = len(sent) / calls
         theirs = timed(hand, calls)
         results.append((name, kind, mine, theirs, statements))
@@ -507,7 +497,6 @@ def measure(
             (applied[i % len(applied)].id,),
         ).fetchall(),
     )
-    sa.event.remove(storage._engine, "before_cursor_execute", listen)
     return results
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cpnetwork import hookspecs
+from cpnetwork.plugins import hook_names
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -51,15 +52,7 @@ def test_examples_run_and_print_what_the_page_says(page: Path, tmp_path: Path) -
                 assert _matches(want, got), f"{page.name}: expected {want!r}, got {got!r}"
 
 
-def _hooks() -> list[str]:
-    return [
-        name
-        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
-        if hasattr(function, "cpnetwork_spec")
-    ]
-
-
-@pytest.mark.parametrize("hook", _hooks())
+@pytest.mark.parametrize("hook", hook_names())
 def test_every_hook_is_documented_with_its_signature(hook: str) -> None:
     function = getattr(hookspecs, hook)
     arguments = ", ".join(inspect.signature(function).parameters)

@@ -152,6 +152,15 @@ class _Manager(pluggy.PluginManager):
         return registered
 
 
+def hook_names() -> list[str]:
+    """The names of every hook cpnetwork calls (its hookspecs), sorted."""
+    return sorted(
+        name
+        for name, function in vars(hookspecs).items()
+        if callable(function) and hasattr(function, "cpnetwork_spec")
+    )
+
+
 class PluginHost:
     """A pluggy manager plus calls that check answers and name the plugin at fault.
 

@@ -9,7 +9,7 @@ import pytest
 
 from cpnetwork import Network, PluginError, hookimpl
 from cpnetwork.hookspecs import hookimpl as spec_hookimpl
-from cpnetwork.plugins import DEFAULT_PLUGINS, get_plugin_manager, load_entry_points
+from cpnetwork.plugins import DEFAULT_PLUGINS, get_plugin_manager, hook_names, load_entry_points
 
 
 def test_builtins_are_registered_like_any_plugin() -> None:
@@ -392,19 +392,7 @@ def test_blocking_the_memory_backend_says_why_memory_urls_fail() -> None:
 
 
 # -- every hook has a test ----------------------------------------------------------------
-def _hooks() -> list[str]:
-    import inspect
-
-    from cpnetwork import hookspecs
-
-    return [
-        name
-        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
-        if hasattr(function, "cpnetwork_spec")
-    ]
-
-
-@pytest.mark.parametrize("hook", _hooks())
+@pytest.mark.parametrize("hook", hook_names())
 def test_every_hook_has_a_test_implementing_it(hook: str) -> None:
     from pathlib import Path
 

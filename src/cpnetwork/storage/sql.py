@@ -137,6 +137,11 @@ class SQLStorage(Storage):
         return self.read_only_reason is not None
 
     @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine, for instrumentation (events, statement counts)."""
+        return self._engine
+
+    @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self._engine.dialect.name

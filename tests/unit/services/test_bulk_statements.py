@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from cpnetwork import DuplicateError, Network
 from cpnetwork.model import Attendance, Member, Program, Session
-from cpnetwork.storage.sql import SQLStorage
 from cpnetwork.testing import snapshot
 from cpnetwork.testing.pytest_plugin import FrozenClock
+from cpnetwork.testing.statements import sent_statements
 from cpnetwork.testing.storage import T0
 
 
@@ -30,23 +29,15 @@ def sql_network(tmp_path: Path, clock: FrozenClock) -> Iterator[Network]:
 
 
 @pytest.fixture
-def count_statements(sql_network: Network) -> Iterator[Callable[[Callable[[], Any]], int]]:
+def count_statements(sql_network: Network) -> Callable[[Callable[[], Any]], int]:
     """``count(action)``: how many statements ``action()`` sends to the database."""
-    storage = sql_network.storage
-    assert isinstance(storage, SQLStorage)
-    sent: list[str] = []
-
-    def spy(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
-        sent.append(sql)
 
     def count(action: Callable[[], Any]) -> int:
-        sent.clear()
-        action()
+        with sent_statements(sql_network) as sent:
+            action()
         return len(sent)
 
-    sa.event.listen(storage._engine, "before_cursor_execute", spy)
-    yield count
-    sa.event.remove(storage._engine, "before_cursor_execute", spy)
+    return count
 
 
 def _members(n: int, prefix: str) -> list[Member]:

@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from cpnetwork import Network
 from cpnetwork.model import EnrollmentPolicy, Member
-from cpnetwork.storage.sql import SQLStorage
 from cpnetwork.testing.pytest_plugin import FrozenClock
+from cpnetwork.testing.statements import sent_statements
 
 Count = Callable[[Callable[[], Any]], list[str]]
 
@@ -29,22 +28,13 @@ def sql_network(tmp_path: Path, clock: FrozenClock) -> Iterator[Network]:
 
 
 @pytest.fixture
-def sent(sql_network: Network) -> Iterator[Count]:
-    storage = sql_network.storage
-    assert isinstance(storage, SQLStorage)
-    statements: list[str] = []
-
-    def spy(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
-        statements.append(sql.split()[0])
-
+def sent(sql_network: Network) -> Count:
     def count(action: Callable[[], Any]) -> list[str]:
-        statements.clear()
-        action()
-        return list(statements)
+        with sent_statements(sql_network) as statements:
+            action()
+        return [statement.split()[0] for statement in statements]
 
-    sa.event.listen(storage._engine, "before_cursor_execute", spy)
-    yield count
-    sa.event.remove(storage._engine, "before_cursor_execute", spy)
+    return count
 
 
 @pytest.fixture
