@@ -38,8 +38,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cpnetwork.errors import DuplicateError, NotFoundError, SchemaVersionError, StorageError
-from cpnetwork.storage.base import GroupBy, RecordKind, Storage, Transaction, Where, refused
+from cpnetwork.storage.base import (
+    GroupBy,
+    RecordKind,
+    Storage,
+    Transaction,
+    Where,
+    is_collection,
+    refused,
+)
 from cpnetwork.storage.kinds import CORE_KINDS
+from cpnetwork.storage.memory import plain
 from cpnetwork.storage.sql_bulk import CHUNK_ROWS, BulkWriter
 from cpnetwork.storage.sql_engine import (
     READ_ONLY_OPTION,
@@ -116,6 +125,7 @@ class SQLStorage(Storage):
         self._mapped: dict[type, MappedKind] = {}
         self._writers: dict[type, BulkWriter] = {}
         self._by_id: dict[type, sa.Select[Any]] = {}
+        self._finds: dict[tuple[Any, ...], sa.Select[Any]] = {}
         #: Kinds whose tables a read-only database lacks, with the reason.
         self._absent: dict[type, str] = {}
         #: What a refused row raises: through SQLAlchemy, or from the driver itself (COPY).
@@ -261,6 +271,45 @@ class SQLStorage(Storage):
             self._by_id[mapped.kind.cls] = query
         return query
 
+    def by_values(
+        self, mapped: MappedKind, where: Where | None, order_by: tuple[str, ...], limit: int | None
+    ) -> tuple[sa.Select[Any], dict[str, Any]] | None:
+        """A built ``find`` for a ``where`` of plain equalities, with its parameters.
+
+        The commonest finds (a member by email, an enrollment's steps, a program's
+        sessions) compare scalar fields with single values; their statement depends on
+        the field names alone, so it is built once and run with bound values.  Any
+        other ``where`` returns None and is built as usual.
+        """
+        where = where or {}
+        values: dict[str, Any] = {}
+        for number, (key, value) in enumerate(where.items()):
+            spec = mapped.columns.get(key)
+            if spec is None or not spec.scalar or value is None or is_collection(value):
+                return None  # operators, dotted keys, NULL and IN take the general path
+            values[f"w{number}"] = plain(value)
+        shape = (mapped.kind.cls, tuple(where), order_by, limit is not None)
+        query = self._finds.get(shape)
+        if query is None:
+            table = mapped.table
+            query = (
+                sa.select(table)
+                .where(
+                    sa.true(),
+                    *(
+                        table.c[key] == sa.bindparam(f"w{number}", type_=table.c[key].type)
+                        for number, key in enumerate(where)
+                    ),
+                )
+                .order_by(*order_clauses(mapped, list(order_by)))
+            )
+            if limit is not None:
+                query = query.limit(sa.bindparam("limit", type_=sa.Integer()))
+            self._finds[shape] = query
+        if limit is not None:
+            values["limit"] = limit
+        return query, values
+
     def writer(self, mapped: MappedKind) -> BulkWriter:
         """The bulk writer of a kind, built on first use."""
         writer = self._writers.get(mapped.kind.cls)
@@ -387,6 +436,11 @@ class SQLTransaction(Transaction):
         limit: int | None = None,
     ) -> list[R]:
         mapped = self._mapped(cls)
+        cached = self._storage.by_values(mapped, where, tuple(order_by), limit)
+        if cached is not None:
+            query, params = cached
+            rows = self._connection.execute(query, params).mappings()
+            return [mapped.from_row(row) for row in rows]
         query = (
             sa.select(mapped.table)
             .where(where_clause(mapped, where, self._connection.dialect))
