@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from attrs import field, frozen
 
@@ -72,7 +73,8 @@ class EnrollmentService:
     def _enter(self, command: Enter) -> Enrollment:
         return run_one(self._context, enter, command)
 
-    def _move(self, command: Move) -> Enrollment:
+    def _move(self, enrollment_id: str, action: str, **details: Any) -> Enrollment:
+        command = Move(enrollment_id=enrollment_id, action=action, **details)
         return run_one(self._context, move, command)
 
     # -- ways in -------------------------------------------------------------------
@@ -188,13 +190,7 @@ class EnrollmentService:
     # -- review ----------------------------------------------------------------------
     def start_review(self, enrollment_id: str, *, actor: str = NETWORK) -> Enrollment:
         return self._move(
-            Move(
-                enrollment_id=enrollment_id,
-                action="start review",
-                to=S.UNDER_REVIEW,
-                actor=actor,
-                reason="review started",
-            )
+            enrollment_id, "start review", to=S.UNDER_REVIEW, actor=actor, reason="review started"
         )
 
     def accept(
@@ -207,15 +203,13 @@ class EnrollmentService:
     ) -> Enrollment:
         """Accept an application into a seat (CapacityFullError / QuotaReachedError if none)."""
         return self._move(
-            Move(
-                enrollment_id=enrollment_id,
-                action="accept",
-                to=S.ACCEPTED,
-                actor=actor,
-                reason=reason,
-                needs_seat=True,
-                rank=rank,
-            )
+            enrollment_id,
+            "accept",
+            to=S.ACCEPTED,
+            actor=actor,
+            reason=reason,
+            needs_seat=True,
+            rank=rank,
         )
 
     def waitlist(
@@ -228,63 +222,27 @@ class EnrollmentService:
     ) -> Enrollment:
         """Put an applicant on the waitlist, optionally with a review rank (1 is best)."""
         return self._move(
-            Move(
-                enrollment_id=enrollment_id,
-                action="waitlist",
-                to=S.WAITLISTED,
-                actor=actor,
-                reason=reason,
-                rank=rank,
-            )
+            enrollment_id, "waitlist", to=S.WAITLISTED, actor=actor, reason=reason, rank=rank
         )
 
     def decline(
         self, enrollment_id: str, *, actor: str = NETWORK, reason: str = "declined"
     ) -> Enrollment:
-        return self._move(
-            Move(
-                enrollment_id=enrollment_id,
-                action="decline",
-                to=S.DECLINED,
-                actor=actor,
-                reason=reason,
-            )
-        )
+        return self._move(enrollment_id, "decline", to=S.DECLINED, actor=actor, reason=reason)
 
     def confirm(self, enrollment_id: str, *, actor: str | None = None) -> Enrollment:
         """The accepted member confirms their place: accepted → enrolled."""
-        return self._move(
-            Move(
-                enrollment_id=enrollment_id,
-                action="confirm",
-                to=S.ENROLLED,
-                actor=actor,
-                reason="confirmed",
-            )
-        )
+        return self._move(enrollment_id, "confirm", to=S.ENROLLED, actor=actor, reason="confirmed")
 
     # -- offers ------------------------------------------------------------------------
     def accept_offer(self, enrollment_id: str, *, actor: str | None = None) -> Enrollment:
         """Take up an offered seat before it expires."""
-        return self._move(
-            Move(
-                enrollment_id=enrollment_id,
-                action="accept offer",
-                actor=actor,
-                reason="offer taken up",
-            )
-        )
+        return self._move(enrollment_id, "accept offer", actor=actor, reason="offer taken up")
 
     def decline_offer(self, enrollment_id: str, *, actor: str | None = None) -> Enrollment:
         """Turn an offered seat down; it passes to the next on the waitlist."""
         return self._move(
-            Move(
-                enrollment_id=enrollment_id,
-                action="decline offer",
-                to=S.DECLINED,
-                actor=actor,
-                reason="offer declined",
-            )
+            enrollment_id, "decline offer", to=S.DECLINED, actor=actor, reason="offer declined"
         )
 
     def expire_offers(self) -> list[Enrollment]:
@@ -308,29 +266,13 @@ class EnrollmentService:
         self, enrollment_id: str, *, actor: str | None = None, reason: str = "withdrew"
     ) -> Enrollment:
         """The member leaves; a seat they held is offered to the waitlist."""
-        return self._move(
-            Move(
-                enrollment_id=enrollment_id,
-                action="withdraw",
-                to=S.WITHDRAWN,
-                actor=actor,
-                reason=reason,
-            )
-        )
+        return self._move(enrollment_id, "withdraw", to=S.WITHDRAWN, actor=actor, reason=reason)
 
     def cancel(
         self, enrollment_id: str, *, actor: str = NETWORK, reason: str = "cancelled"
     ) -> Enrollment:
         """The network removes the member; a seat they held is offered to the waitlist."""
-        return self._move(
-            Move(
-                enrollment_id=enrollment_id,
-                action="cancel",
-                to=S.CANCELLED,
-                actor=actor,
-                reason=reason,
-            )
-        )
+        return self._move(enrollment_id, "cancel", to=S.CANCELLED, actor=actor, reason=reason)
 
     # -- completion --------------------------------------------------------------------
     def evaluate_completion(self, program_id: str, *, actor: str = NETWORK) -> list[Enrollment]:

@@ -97,14 +97,14 @@ class SeatLedger:
                 return f"the {quota.scope.value} quota of {quota.limit} for {key!r} is filled"
         return None
 
-    def check(self, candidate: Enrollment, *, row: str = "") -> None:
+    def check(self, candidate: Enrollment) -> None:
         """CapacityFullError or QuotaReachedError unless ``candidate`` may take a seat."""
         problem = self.quota_problem(candidate)
         if problem:
-            raise QuotaReachedError("Program", self.program.id, problem + row)
+            raise QuotaReachedError("Program", self.program.id, problem)
         if self.full():
             raise CapacityFullError(
-                "Program", self.program.id, f"all {self.capacity} seats are taken{row}"
+                "Program", self.program.id, f"all {self.capacity} seats are taken"
             )
 
     def take(self, enrollment: Enrollment) -> None:

@@ -88,6 +88,15 @@ def _people(network: Network, n: int, **fields: Any) -> list[Member]:
     )
 
 
+def _kickoff(network: Network) -> Session:
+    """A one-hour session of a new program, written straight to the store."""
+    program = network.programs.create(title="Academy", program_year=2024)
+    session = Session(program_id=program.id, title="Kickoff", start=T0, end=T0 + timedelta(hours=1))
+    with network.storage.transaction() as tx:
+        tx.insert(session)
+    return session
+
+
 # -- handlers and the runner -------------------------------------------------------------
 def _double(uow: UnitOfWork, value: int) -> int:
     if value < 0:
@@ -208,10 +217,7 @@ def test_attendance_streams_in_sheets_and_a_repeat_across_sheets_is_refused(
     network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(attendance_module, "CHUNK_ROWS", 4)
-    program = network.programs.create(title="Academy", program_year=2024)
-    session = Session(program_id=program.id, title="Kickoff", start=T0, end=T0 + timedelta(hours=1))
-    with network.storage.transaction() as tx:
-        tx.insert(session)
+    session = _kickoff(network)
     people = _people(network, 10)
     rows = ((session.id, m.id, "present") for m in people)
     assert network.attendance.record_many(rows, keep=False) == []
@@ -299,10 +305,7 @@ def test_a_repeat_across_sheets_of_a_new_session_is_refused_by_the_store(
     network: Network, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(attendance_module, "CHUNK_ROWS", 3)
-    program = network.programs.create(title="Academy", program_year=2024)
-    session = Session(program_id=program.id, title="Kickoff", start=T0, end=T0 + timedelta(hours=1))
-    with network.storage.transaction() as tx:
-        tx.insert(session)
+    session = _kickoff(network)
     people = _people(network, 5)
     rows = [(session.id, m.id, "present") for m in people] + [(session.id, people[0].id, "absent")]
     before = snapshot(network)
