@@ -114,3 +114,18 @@ class StorageError(CpnetworkError):
 
 class SchemaVersionError(StorageError):
     """The database schema is older or newer than this version of the library."""
+
+
+class DeliveryError(CpnetworkError):
+    """A channel could not deliver a message; the dispatcher retries it later.
+
+    ``permanent`` means trying again cannot help (the server refused the recipient):
+    the message is marked dead at once.
+    """
+
+    def __init__(
+        self, channel: str, message_id: str, reason: str, *, permanent: bool = False
+    ) -> None:
+        self.channel = channel
+        self.permanent = permanent
+        super().__init__(f"{channel} message", message_id, reason)

@@ -1,8 +1,9 @@
 """Every hook cpnetwork calls: the plugin contract, one docstring per hook.
 
-Families: ``register_*`` hooks return lists that are all collected; ``open_*`` and
-``order_*`` hooks take the first answer that is not None; ``check_*`` hooks return
-reasons to refuse; ``record_event`` / ``handle_event`` consume domain events;
+Families: ``register_*`` hooks return lists that are all collected; ``open_*``,
+``order_*`` and ``message_template`` take the first answer that is not None;
+``check_*`` hooks return reasons to refuse; ``notification_recipients`` returns
+addresses to copy; ``record_event`` / ``handle_event`` consume domain events;
 ``startup`` runs once a network is ready.
 Hooks are always called with keyword arguments through pluggy, so an implementation may
 accept only the arguments it needs, and ``@hookimpl(wrapper=True)`` wraps the others.
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from cpnetwork.importers import Importer
     from cpnetwork.model import Enrollment, Jurisdiction, Member, Organization, Program
     from cpnetwork.network import Network
+    from cpnetwork.notifications import Channel, Notice
     from cpnetwork.storage import RecordKind, Storage, Transaction
 
 hookspec = pluggy.HookspecMarker("cpnetwork")
@@ -121,6 +123,40 @@ def register_commands(cli: click.Group) -> None:
 
     :param cli: a click group whose commands join the ``cpnetwork`` ones; a name already
         taken is refused, naming the plugin.
+    """
+
+
+@hookspec
+def register_channels() -> Sequence[Channel]:
+    """Called when notifications are queued or dispatched; return the channels the plugin adds.
+
+    Each :class:`~cpnetwork.notifications.Channel` has a unique ``name``; the built-in
+    ``email``, ``webhook`` and ``log`` channels are registered through this hook too.
+    """
+
+
+@hookspec
+def notification_recipients(notice: Notice, network: Network) -> Sequence[str]:
+    """Called for each notice a change raises, inside its transaction; return extra addresses.
+
+    The member the notice is about gets it already (unless they opted out of its
+    category); the addresses returned here get a copy regardless, e.g. a county
+    coordinator on acceptances in their county.
+
+    :param notice: what is being said, to whom and about what.
+    :param network: the network; calls join the change in progress.
+    """
+
+
+@hookspec(firstresult=True)
+def message_template(topic: str, part: str, program: Program | None) -> str | None:
+    """Called when a message is rendered; return Jinja2 source to use instead of the default.
+
+    :param topic: what the message says, e.g. ``"enrollment.accepted"`` or
+        ``"reminder.session"`` (the names of the default templates).
+    :param part: ``"subject"``, ``"text"`` or ``"html"`` (HTML is autoescaped).
+    :param program: the program the message is about, or None, so a plugin can word
+        one program's messages differently.
     """
 
 

@@ -23,6 +23,7 @@ from cpnetwork.services.attendance import AttendanceService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
 from cpnetwork.services.enrollment import EnrollmentService
 from cpnetwork.services.history import HistoryService
+from cpnetwork.services.notifications import NotificationService
 from cpnetwork.services.people import MemberService, OrganizationService
 from cpnetwork.services.programs import ProgramService
 from cpnetwork.services.resources import ResourceService
@@ -65,6 +66,7 @@ class Network:
         self.resources = ResourceService(context)
         self.surveys = SurveyService(context)
         self.history = HistoryService(context)
+        self.notifications = NotificationService(context)
 
     @classmethod
     def open(

@@ -27,6 +27,7 @@ from cpnetwork.model.programs import (
     Format,
     Module,
 )
+from cpnetwork.model.notifications import Category, ReminderSettings
 from cpnetwork.model.sessions import Modality, SessionKind
 
 
@@ -41,6 +42,7 @@ class _MemberDetails(TypedDict, total=False):
     reach: Reach | Mapping[str, int | None]
     equity_focus: EquityFocus | str
     consents_to_updates: bool
+    opted_out: Iterable[Category | str]
     custom: dict[str, CustomValue]
 
 
@@ -91,6 +93,7 @@ class _ProgramDetails(TypedDict, total=False):
     tags: Iterable[str]
     policy: EnrollmentPolicy
     completion: CompletionRule | None
+    reminders: ReminderSettings | None
     modules: Iterable[Module]
     tracks: Iterable[Module]
 

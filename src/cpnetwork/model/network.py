@@ -8,6 +8,7 @@ from attrs import field, frozen
 
 from cpnetwork.errors import ValidationError
 from cpnetwork.model import _validators as v
+from cpnetwork.model.notifications import NotificationSettings
 
 
 @frozen(kw_only=True)
@@ -29,6 +30,7 @@ class NetworkProfile:
     year_start_month: int = field(default=7)
     year_start_day: int = field(default=1)
     priorities: tuple[Priority, ...] = ()
+    notifications: NotificationSettings = field(factory=NotificationSettings)
 
     @year_start_day.validator
     def _check_year_start(self, attribute: object, value: int) -> None:

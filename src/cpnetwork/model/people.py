@@ -11,6 +11,7 @@ from attrs import field, frozen
 from cpnetwork.errors import ValidationError
 from cpnetwork.model import _validators as v
 from cpnetwork.model._base import new_id
+from cpnetwork.model.notifications import Category, optional_categories
 
 #: Values a plugin-declared custom field may hold.
 CustomValue = str | int | float | bool | None
@@ -112,6 +113,8 @@ class Member:
     equity_focus: EquityFocus = field(default=EquityFocus.UNKNOWN, converter=EquityFocus)
     #: Agreed to receive news beyond messages about their own enrollments.
     consents_to_updates: bool = False
+    #: Optional message categories (reminders, news) the member asked not to receive.
+    opted_out: frozenset[Category] = field(factory=frozenset, converter=optional_categories)
     #: Values of fields declared by plugins (``register_member_fields``).
     custom: dict[str, CustomValue] = field(factory=dict)
 

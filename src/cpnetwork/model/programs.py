@@ -10,6 +10,7 @@ from attrs import field, frozen
 from cpnetwork.errors import ValidationError
 from cpnetwork.model import _validators as v
 from cpnetwork.model._base import new_id
+from cpnetwork.model.notifications import ReminderSettings
 
 
 class EnrollmentMode(v.Choice):
@@ -150,5 +151,7 @@ class Program:
     tags: frozenset[str] = field(factory=frozenset, converter=v.str_set)
     policy: EnrollmentPolicy = field(factory=EnrollmentPolicy)
     completion: CompletionRule | None = None
+    #: This program's reminder schedule; None follows the network's.
+    reminders: ReminderSettings | None = None
     modules: tuple[Module, ...] = field(default=(), converter=_modules)
     tracks: tuple[Module, ...] = field(default=(), converter=_modules)

@@ -192,6 +192,39 @@ class Transaction(ABC):
         found = self.find(cls, where, limit=1)
         return found[0] if found else None
 
+    def claim(
+        self,
+        cls: type[R],
+        where: Where | None = None,
+        *,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[R]:
+        """Records ``find`` gives, locked for this transaction, skipping any another holds.
+
+        For work queues: several workers claiming at once each get different records
+        and none waits for another.  PostgreSQL answers with ``FOR UPDATE SKIP
+        LOCKED``.  This default suits stores whose writers are serialized anyway
+        (SQLite's write lock, the memory store's): no other writer can hold a record.
+        Like a write, a claim is refused in a read-only transaction.
+        """
+        return self.find(cls, where, order_by=order_by, limit=limit)
+
+    def delete_where(self, cls: type, where: Where) -> int:
+        """Remove every record of ``cls`` matching ``where``; how many were removed.
+
+        ``where`` must not be empty: removing a whole kind is never a mistake to make
+        by leaving out an argument.
+        """
+        if not where:
+            raise ValidationError(cls.__name__, None, "delete_where needs a condition")
+        removed = 0
+        record: Any
+        for record in self.find(cls, where):
+            self.delete(cls, record.id)
+            removed += 1
+        return removed
+
     @abstractmethod
     def count(
         self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()

@@ -42,4 +42,10 @@ CORE_KINDS: tuple[RecordKind, ...] = (
     RecordKind(name="milestones", cls=m.Milestone),
     RecordKind(name="partnerships", cls=m.Partnership),
     RecordKind(name="recognitions", cls=m.Recognition),
+    RecordKind(
+        name="outbox",
+        cls=m.OutboxMessage,
+        unique=(("key",),),
+        indexed=("status", "due_at", "member_id"),
+    ),
 )

@@ -222,6 +222,21 @@ class MemoryTransaction(Transaction):
             sums[()] = 0
         return dict(sums)
 
+    def claim(
+        self,
+        cls: type[R],
+        where: Where | None = None,
+        *,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[R]:
+        self._writable("claim")
+        return self.find(cls, where, order_by=order_by, limit=limit)
+
+    def delete_where(self, cls: type, where: Where) -> int:
+        self._writable("delete_where")
+        return super().delete_where(cls, where)
+
     def lock(self, cls: type, record_id: str) -> None:
         # The store's single lock already serializes every transaction.
         self._writable("lock")

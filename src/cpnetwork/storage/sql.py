@@ -37,7 +37,13 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cpnetwork.errors import DuplicateError, NotFoundError, SchemaVersionError, StorageError
+from cpnetwork.errors import (
+    DuplicateError,
+    NotFoundError,
+    SchemaVersionError,
+    StorageError,
+    ValidationError,
+)
 from cpnetwork.storage.base import (
     GroupBy,
     RecordKind,
@@ -512,6 +518,40 @@ class SQLTransaction(Transaction):
         query = query.where(where_clause(mapped, where, self._connection.dialect)).group_by(*groups)
         rows = self._connection.execute(query)
         return {tuple(row[:-1]): float(row[-1]) for row in rows}
+
+    @_translated("claim")
+    def claim(
+        self,
+        cls: type[R],
+        where: Where | None = None,
+        *,
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> list[R]:
+        self._writable("claim")
+        mapped = self._mapped(cls)
+        query = (
+            sa.select(mapped.table)
+            .where(where_clause(mapped, where, self._connection.dialect))
+            .order_by(*order_clauses(mapped, list(order_by)))
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        if self._connection.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        # SQLite: BEGIN IMMEDIATE holds the write lock, so no other writer holds a row.
+        rows = self._connection.execute(query).mappings()
+        return [mapped.from_row(row) for row in rows]
+
+    @_translated("delete_where")
+    def delete_where(self, cls: type, where: Where) -> int:
+        self._writable("delete_where")
+        mapped = self._mapped(cls)
+        if not where:
+            raise ValidationError(mapped.record_name, None, "delete_where needs a condition")
+        condition = where_clause(mapped, where, self._connection.dialect)
+        result = self._connection.execute(mapped.table.delete().where(condition))
+        return int(result.rowcount)
 
     @_translated("lock")
     def lock(self, cls: type, record_id: str) -> None:

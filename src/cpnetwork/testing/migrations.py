@@ -25,16 +25,24 @@ RETIRED_COLUMNS: dict[str, dict[str, Any]] = {
 }
 
 
-def write_below_head(url: str, records: Iterable[Any]) -> None:
-    """Insert records into the tables the database at ``url`` has now, column by column."""
+def write_below_head(url: str, records: Iterable[Any]) -> list[Any]:
+    """Insert records into the tables the database at ``url`` has now, column by column.
+
+    Records of kinds whose table a later revision creates are left out; the answer is
+    the records written.
+    """
+    written: list[Any] = []
     engine = create_engine(url)
     mapped = {kind.cls: MappedKind.of(kind, sa.MetaData()) for kind in CORE_KINDS}
     try:
         with engine.begin() as connection:
             inspector = sa.inspect(connection)
+            tables = set(inspector.get_table_names())
             for record in records:
                 kind = mapped[type(record)]
                 name = kind.kind.name
+                if name not in tables:
+                    continue
                 present = {c["name"] for c in inspector.get_columns(name)}
                 row = {k: v for k, v in kind.to_row(record).items() if k in present}
                 retired = {k: v for k, v in RETIRED_COLUMNS.get(name, {}).items() if k in present}
@@ -42,5 +50,7 @@ def write_below_head(url: str, records: Iterable[Any]) -> None:
                 extra = [sa.Column(column, json_type()) for column in retired]
                 table = sa.Table(name, sa.MetaData(), *columns, *extra)
                 connection.execute(table.insert(), [{**row, **retired}])
+                written.append(record)
     finally:
         engine.dispose()
+    return written

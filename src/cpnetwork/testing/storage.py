@@ -299,6 +299,24 @@ def sample_records() -> list[Any]:
             member_id=leader.id,
             awarded_by="California Science Teachers Association",
         ),
+        m.OutboxMessage(
+            id="msg-1",
+            key="enrollment:enr-1:email:ada@example.org",
+            channel="email",
+            recipient="ada@example.org",
+            topic="enrollment.accepted",
+            category=m.Category.ENROLLMENT,
+            member_id=leader.id,
+            subject="You are in: Summer Institute",
+            text="Welcome,\nsee you in June.",
+            html="<p>Welcome</p>",
+            headers={"List-Unsubscribe": "<mailto:network@example.org>"},
+            status=m.MessageStatus.DEAD,
+            attempts=8,
+            created_at=datetime(2024, 9, 4, 17, 5, tzinfo=LA),
+            due_at=datetime(2024, 9, 5, 17, 5, tzinfo=LA),
+            last_error="421 try again later",
+        ),
     ]
 
 
@@ -1041,6 +1059,52 @@ class StorageConformance:
         with store.transaction() as tx:
             assert tx.count(m.Enrollment, {"program_id": program.id}) == {(): capacity}
 
+    # claims and deletes by query -----------------------------------------------
+    def test_claim_gives_what_find_gives(self, store: Storage, people: list[m.Member]) -> None:
+        with store.transaction() as tx:
+            claimed = tx.claim(m.Member, {"county": "Alameda"}, order_by=["email"], limit=2)
+            assert claimed == tx.find(m.Member, {"county": "Alameda"}, order_by=["email"])[:2]
+
+    def test_concurrent_claims_never_share_a_record(self, store: Storage) -> None:
+        if not self.concurrent_writers:
+            pytest.skip(f"{type(self).__name__} does not run transactions from several threads")
+        workers, batch = 4, 5
+        members = [_member(f"m{n:02d}@example.org", county="Queue") for n in range(workers * batch)]
+        with store.transaction() as tx:
+            tx.insert_many(members)
+        start = threading.Barrier(workers)
+
+        def take(n: int) -> list[str]:
+            start.wait(timeout=10)
+            with store.transaction() as tx:
+                claimed = tx.claim(m.Member, {"county": "Queue"}, order_by=["email"], limit=batch)
+                for member in claimed:
+                    tx.update(attrs.evolve(member, county=f"Taken{n}"))
+                return [member.id for member in claimed]
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            taken = [i for ids in pool.map(take, range(workers)) for i in ids]
+        assert sorted(taken) == sorted(member.id for member in members)
+
+    def test_delete_where_removes_the_matches_and_counts_them(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        alameda = [p for p in people if p.county == "Alameda"]
+        with store.transaction() as tx:
+            assert tx.delete_where(m.Member, {"county": "Alameda"}) == len(alameda)
+            assert tx.find(m.Member, {"county": "Alameda"}) == []
+            assert tx.delete_where(m.Member, {"county": "Alameda"}) == 0
+        with store.transaction() as tx:
+            assert len(tx.find(m.Member)) == len(people) - len(alameda)
+
+    def test_delete_where_refuses_an_empty_condition(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.delete_where(m.Member, {})
+        with store.transaction() as tx:
+            assert len(tx.find(m.Member)) == len(people)
+
     # zones --------------------------------------------------------------------
     def test_datetimes_read_back_in_the_zone_they_were_given_in(self, store: Storage) -> None:
         india = timezone(timedelta(hours=5, minutes=30))
@@ -1106,6 +1170,8 @@ class StorageConformance:
             "update": lambda tx: tx.update(attrs.evolve(member, county="Fresno")),
             "delete": lambda tx: tx.delete(m.Member, member.id),
             "lock": lambda tx: tx.lock(m.Member, member.id),
+            "claim": lambda tx: tx.claim(m.Member, {"county": "Alameda"}),
+            "delete_where": lambda tx: tx.delete_where(m.Member, {"county": "Alameda"}),
         }
         for operation, write in writes.items():
             with store.transaction(read_only=True) as tx:

@@ -116,8 +116,7 @@ def test_upgrading_from_the_first_revision_keeps_the_data(
 ) -> None:
     future_release()
     upgrade(url, first_revision())
-    samples = sample_records()
-    write_below_head(url, samples)
+    samples = write_below_head(url, sample_records())
     upgrade(url)
     assert _revision(url) == FUTURE
     with SQLStorage(url) as store:
