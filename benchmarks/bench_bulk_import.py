@@ -211,6 +211,7 @@ def member_values(member: Member, *, text_json: bool = True) -> tuple[Any, ...]:
         member.equity_focus.value,
         member.consents_to_updates,
         json.dumps(member.custom),
+        json.dumps(sorted(c.value for c in member.opted_out)),
     )
 
 

@@ -71,8 +71,7 @@ def test_a_new_database_is_built_in_its_own_schema(url: str) -> None:
 
 def test_upgrading_from_the_first_revision_keeps_the_data(url: str) -> None:
     upgrade(url, first_revision())
-    samples = sample_records()
-    write_below_head(url, samples)
+    samples = write_below_head(url, sample_records())
     upgrade(url)
     with SQLStorage(url) as store:
         store.register_kinds(CORE_KINDS)

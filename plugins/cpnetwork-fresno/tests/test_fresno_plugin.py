@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cpnetwork_fresno import COE_ONLY_TAG, DigestEntry
+from cpnetwork_fresno import COE_ONLY_TAG, COORDINATOR_ENV, DigestEntry
 
 from cpnetwork import Network, NotEligibleError, ValidationError
 from cpnetwork.cli import CliConfig, cli
@@ -31,6 +31,7 @@ def test_plugin_loads_by_entry_point(net: Network) -> None:
     assert "fresno" in net.plugins.names()
     assert net.plugins.hooks_of("fresno") == [
         "check_eligibility",
+        "notification_recipients",
         "record_event",
         "register_commands",
         "register_member_fields",
@@ -99,3 +100,30 @@ def test_a_refused_change_leaves_no_digest_entry(net: Network) -> None:
         net.enrollment.register(program.id, member.id)
     with net.storage.transaction() as tx:
         assert tx.find(DigestEntry) == []
+
+
+def test_the_coordinator_is_copied_on_acceptances_of_fresno_members_only(
+    net: Network, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cpnetwork.model import EnrollmentPolicy
+
+    monkeypatch.setenv(COORDINATOR_ENV, "coordinator@fcss.example.org")
+    net.notifications.configure(log=True)
+    academy = net.programs.create(
+        title="Academy", program_year=2024, policy=EnrollmentPolicy(mode="application")
+    )
+    fresno = net.members.add(email="a@fcss.org", county="10")
+    kern = net.members.add(email="b@kern.org", county="15")
+    for member in (fresno, kern):
+        net.enrollment.accept(net.enrollment.apply(academy.id, member.id).id)
+    copies = [
+        m for m in net.notifications.messages() if m.recipient == "coordinator@fcss.example.org"
+    ]
+    assert [(m.topic, m.member_id) for m in copies] == [("enrollment.accepted", fresno.id)]
+    monkeypatch.delenv(COORDINATOR_ENV)
+    other = net.members.add(email="c@fcss.org", county="10")
+    net.enrollment.accept(net.enrollment.apply(academy.id, other.id).id)
+    assert [m.recipient for m in net.notifications.messages(member_id=other.id)] == [
+        "c@fcss.org",
+        "c@fcss.org",
+    ]

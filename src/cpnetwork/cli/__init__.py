@@ -29,6 +29,7 @@ from cpnetwork.cli.db import db_group
 from cpnetwork.cli.demo import demo_command
 from cpnetwork.cli.enrollment import enroll, review, withdraw
 from cpnetwork.cli.members import members_group
+from cpnetwork.cli.notifications import notifications_group, tick_command
 from cpnetwork.cli.plugins import plugins_command
 from cpnetwork.cli.programs import programs_group
 from cpnetwork.cli.sessions import sessions_group
@@ -185,6 +186,8 @@ for _command in (
     withdraw,
     demo_command,
     plugins_command,
+    notifications_group,
+    tick_command,
 ):
     cli.add_command(_command)
 

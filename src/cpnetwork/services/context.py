@@ -30,6 +30,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+#: The built-in plugin whose ``record_event`` fills the outbox.
+OUTBOX_PLUGIN = "cpnetwork.builtins.notifications"
+
+
 class Context:
     """A network's shared state; services hold one and never reach around it."""
 
@@ -76,6 +80,18 @@ class Context:
             if region is not None:
                 return region.code
         return None
+
+    def recorded(self) -> bool:
+        """Whether anything writes events into the change's transaction (``record_event``).
+
+        The built-in outbox counts only while a channel is on: a network that sends
+        nothing pays nothing per event, and a million-row import keeps no events.
+        """
+        for impl in self.plugins.manager.hook.record_event.get_hookimpls():
+            if impl.plugin_name != OUTBOX_PLUGIN:
+                return True
+        network = self.network
+        return network is not None and bool(network.notifications.enabled_channels())
 
     def observed(self) -> bool:
         """Whether anything outside the transaction looks at events after commit."""

@@ -61,7 +61,7 @@ class UnitOfWork:
         self._tx = tx
         self.events: list[Event] = []
         self._keep_events = context.observed()
-        self._recorded = bool(context.plugins.manager.hook.record_event.get_hookimpls())
+        self._recorded = context.recorded()
         self._now: datetime | None = None
         self._staged: list[Any] = []
         self._staged_kinds: set[type] = set()

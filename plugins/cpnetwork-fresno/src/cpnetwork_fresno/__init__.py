@@ -9,13 +9,16 @@ What a county asks for, each through one hook:
   written to the plugin's own table in the same transaction as the change
   (``register_record_kinds`` + ``record_event``), so the digest never misses or
   invents one;
-- a command, ``cpnetwork fresno digest``, that prints the digest (``register_commands``).
+- a command, ``cpnetwork fresno digest``, that prints the digest (``register_commands``);
+- the county coordinator (``CPNETWORK_FRESNO_COORDINATOR``) copied on every acceptance
+  of a Fresno member (``notification_recipients``).
 """
 
 from __future__ import annotations
 
 from cpnetwork_fresno.commands import register_commands
 from cpnetwork_fresno.digest import DigestEntry, record_event, register_record_kinds
+from cpnetwork_fresno.notices import COORDINATOR_ENV, notification_recipients
 from cpnetwork_fresno.rules import (
     COE_ONLY_TAG,
     FRESNO,
@@ -25,9 +28,11 @@ from cpnetwork_fresno.rules import (
 
 __all__ = [
     "COE_ONLY_TAG",
+    "COORDINATOR_ENV",
     "FRESNO",
     "DigestEntry",
     "check_eligibility",
+    "notification_recipients",
     "record_event",
     "register_commands",
     "register_member_fields",
