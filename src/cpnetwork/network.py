@@ -25,6 +25,7 @@ from cpnetwork.services.enrollment import EnrollmentService
 from cpnetwork.services.history import HistoryService
 from cpnetwork.services.notifications import NotificationService
 from cpnetwork.services.people import MemberService, OrganizationService
+from cpnetwork.services.privacy import apply_retention
 from cpnetwork.services.programs import ProgramService
 from cpnetwork.services.resources import ResourceService
 from cpnetwork.services.sessions import SessionService
@@ -147,6 +148,16 @@ class Network:
             uow.emit(NetworkProfileUpdated(at=uow.now, changed=changed_fields(before, profile)))
         self._context.profile = profile
         return profile
+
+    def apply_retention(self) -> int:
+        """Clear the personal details past program years are no longer kept for.
+
+        What is cleared, and after how many years, is the profile's ``retention``
+        (:class:`~cpnetwork.model.RetentionSettings`); counts are never touched.
+        ``tick`` runs this.  Returns how many records changed.
+        """
+        with self._context.unit_of_work() as uow:
+            return apply_retention(uow)
 
     @property
     def importers(self) -> dict[str, Importer]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cpnetwork.events import Event
 from cpnetwork.hookspecs import hookimpl
+from cpnetwork.model import Member, OutboxMessage
 from cpnetwork.notifications.channels import Channel, LogChannel
 from cpnetwork.notifications.queue import queue_event
 from cpnetwork.storage import Transaction
@@ -18,6 +19,29 @@ if TYPE_CHECKING:
 @hookimpl
 def register_channels() -> Sequence[Channel]:
     return [LogChannel()]
+
+
+@hookimpl
+def erase_member(member: Member, transaction: Transaction) -> None:
+    transaction.delete_where(OutboxMessage, {"member_id": member.id})
+
+
+@hookimpl
+def export_member(member: Member, transaction: Transaction) -> dict[str, Any]:
+    messages = transaction.find(OutboxMessage, {"member_id": member.id}, order_by=["created_at"])
+    return {
+        "messages": [
+            {
+                "created_at": m.created_at.isoformat(),
+                "topic": m.topic,
+                "to": m.recipient,
+                "channel": m.channel,
+                "status": m.status.value,
+                "subject": m.subject,
+            }
+            for m in messages
+        ]
+    }
 
 
 @hookimpl

@@ -15,7 +15,7 @@ from cpnetwork.model.enrollment import (
 )
 from cpnetwork.model.geography import County, Jurisdiction, Region
 from cpnetwork.model.history import Milestone, Recognition
-from cpnetwork.model.network import NetworkProfile, Priority
+from cpnetwork.model.network import NetworkProfile, Priority, RetentionSettings
 from cpnetwork.model.notifications import (
     OPTIONAL_CATEGORIES,
     Category,
@@ -128,6 +128,7 @@ __all__ = [
     "ReminderSettings",
     "Resource",
     "ResourceKind",
+    "RetentionSettings",
     "Role",
     "RuleKind",
     "Security",
