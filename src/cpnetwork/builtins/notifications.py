@@ -9,6 +9,7 @@ from cpnetwork.events import Event
 from cpnetwork.hookspecs import hookimpl
 from cpnetwork.notifications.channels import Channel, LogChannel
 from cpnetwork.notifications.queue import queue_event
+from cpnetwork.notifications.webhooks import WebhookChannel
 from cpnetwork.storage import Transaction
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_channels() -> Sequence[Channel]:
-    return [LogChannel()]
+    return [LogChannel(), WebhookChannel()]
 
 
 @hookimpl
