@@ -10,6 +10,7 @@ from cpnetwork.hookspecs import hookimpl
 from cpnetwork.model import Member, OutboxMessage
 from cpnetwork.notifications.channels import Channel, LogChannel
 from cpnetwork.notifications.queue import queue_event
+from cpnetwork.notifications.webhooks import WebhookChannel
 from cpnetwork.storage import Transaction
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_channels() -> Sequence[Channel]:
-    return [LogChannel()]
+    return [LogChannel(), WebhookChannel()]
 
 
 @hookimpl
