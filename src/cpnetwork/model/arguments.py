@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Required, TypedDict
 
+from cpnetwork.model.notifications import Category, ReminderSettings
 from cpnetwork.model.organizations import OrganizationKind, OrganizationStatus
 from cpnetwork.model.people import (
     Affiliation,
@@ -27,7 +28,6 @@ from cpnetwork.model.programs import (
     Format,
     Module,
 )
-from cpnetwork.model.notifications import Category, ReminderSettings
 from cpnetwork.model.sessions import Modality, SessionKind
 
 

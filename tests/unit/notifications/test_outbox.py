@@ -341,9 +341,11 @@ def test_a_broken_template_buries_its_message_not_the_change(clock: FrozenClock)
 
 
 def test_two_channels_of_one_name_are_refused_naming_the_plugin(clock: FrozenClock) -> None:
-    with _open(clock, RecorderPlugin(Recorder()), RecorderPlugin(Recorder())) as network:
-        with pytest.raises(PluginError, match="channel 'recorder' is taken"):
-            network.notifications.channels  # noqa: B018 - the property collects them
+    with (
+        _open(clock, RecorderPlugin(Recorder()), RecorderPlugin(Recorder())) as network,
+        pytest.raises(PluginError, match="channel 'recorder' is taken"),
+    ):
+        network.notifications.channels  # noqa: B018 - the property collects them
 
 
 def test_a_message_on_a_channel_no_longer_installed_is_dead(clock: FrozenClock) -> None:
@@ -368,7 +370,9 @@ def test_participants_hear_of_a_moved_or_cancelled_session(
     net.enrollment.register(program.id, bob.id)
     net.enrollment.withdraw(net.enrollment.of(program.id, bob.id).id)  # type: ignore[union-attr]
     start = datetime(2024, 10, 8, 23, 0, tzinfo=UTC)
-    session = net.sessions.schedule(program.id, title="Kickoff", start=start, duration=timedelta(hours=1))
+    session = net.sessions.schedule(
+        program.id, title="Kickoff", start=start, duration=timedelta(hours=1)
+    )
     net.notifications.dispatch()
     recorder.delivered.clear()
     net.sessions.edit(session.id, venue="Room 2")
