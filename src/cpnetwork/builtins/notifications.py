@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from cpnetwork.events import Event
 from cpnetwork.hookspecs import hookimpl
 from cpnetwork.notifications.channels import Channel, LogChannel
+from cpnetwork.notifications.email import EmailChannel
 from cpnetwork.notifications.queue import queue_event
 from cpnetwork.storage import Transaction
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_channels() -> Sequence[Channel]:
-    return [LogChannel()]
+    return [LogChannel(), EmailChannel()]
 
 
 @hookimpl
