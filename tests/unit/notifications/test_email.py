@@ -36,6 +36,7 @@ from cpnetwork.model import (
     Program,
 )
 from cpnetwork.notifications import Notice
+from cpnetwork.notifications import email as email_channel
 from cpnetwork.notifications.email import (
     ENV_HOST,
     ENV_PASSWORD,
@@ -310,6 +311,29 @@ def test_optional_mail_carries_list_unsubscribe_and_opted_out_members_get_none(
         else:
             assert "List-Unsubscribe" not in mail
             assert "List-Unsubscribe-Post" not in mail
+
+
+def test_a_network_in_sqlite_sends_what_it_stored(
+    clock: FrozenClock, smtp: LoopbackController, inbox: Inbox, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'network.db'}"
+    with Network.open(url, name="Test", clock=clock, load_entrypoints=False) as net:
+        net.notifications.configure(email=_email(smtp.port))
+        program = _academy(net)
+        net.enrollment.register(program.id, net.members.add(email="bob@example.org").id)
+        net.sessions.schedule(
+            program.id,
+            title="Kickoff",
+            start=clock.now + timedelta(hours=2),
+            duration=timedelta(hours=1),
+        )
+        assert net.notifications.queue_reminders() == 1
+        assert net.notifications.dispatch().delivered == 2
+        _close(net)
+        stored = {m.topic: m for m in net.notifications.messages()}
+    reminder = next(m for m in inbox.mails() if m["Subject"] == "Tomorrow: Kickoff")
+    assert reminder["List-Unsubscribe"] == stored["reminder.session"].headers["List-Unsubscribe"]
+    assert reminder["Message-ID"] == f"<{stored['reminder.session'].id}@cpn.example.org>"
 
 
 def test_without_an_unsubscribe_url_reminders_offer_a_mailto(
@@ -695,6 +719,41 @@ def test_one_connection_carries_many_messages(
     channel.close()
     channel.deliver(_message(id="m3"), settings)
     assert len(inbox.peers) == 2
+
+
+def test_a_connection_is_replaced_after_its_share_of_messages_or_when_idle(
+    smtp: LoopbackController,
+    inbox: Inbox,
+    channel: EmailChannel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = NotificationSettings(email=_email(smtp.port))
+    monkeypatch.setattr(email_channel, "MESSAGES_PER_CONNECTION", 2)
+    for n in range(5):
+        channel.deliver(_message(id=f"m{n}"), settings)
+    assert len(inbox.peers) == 3
+    monkeypatch.setattr(email_channel, "IDLE_SECONDS", 0.0)
+    for n in range(5, 7):
+        channel.deliver(_message(id=f"m{n}"), settings)
+    assert len(inbox.peers) == 5
+
+
+def test_a_changed_password_opens_a_new_connection(
+    smtp_auth: LoopbackController,
+    inbox: Inbox,
+    accounts: Accounts,
+    channel: EmailChannel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = NotificationSettings(email=_email(smtp_auth.port, username="mailer"))
+    monkeypatch.setenv(ENV_PASSWORD, "s3cret pass")
+    channel.deliver(_message(id="m1"), settings)
+    channel.deliver(_message(id="m2"), settings)
+    monkeypatch.setenv(ENV_PASSWORD, "rotated")
+    accounts.account = (b"mailer", b"rotated")
+    channel.deliver(_message(id="m3"), settings)
+    assert [password for _, _, password in accounts.logins] == [b"s3cret pass", b"rotated"]
+    assert len(inbox.received) == 3
 
 
 def test_a_connection_the_server_dropped_is_replaced_without_losing_the_message(
