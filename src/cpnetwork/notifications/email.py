@@ -474,8 +474,11 @@ class EmailChannel(Channel):
             except _Refused as exc:
                 self._drop()
                 # The recipient or this message refused for good: retrying cannot help.
-                # The sender refused (our account) is retried, so fixing it sends the lot.
-                permanent = exc.code >= 500 and exc.step in ("recipient", "message")
+                # The sender refused (our account) is retried, so fixing it sends the lot,
+                # unless the refusal is about this message's size (552, RFC 1870).
+                permanent = exc.code >= 500 and (
+                    exc.step in ("recipient", "message") or exc.code == 552
+                )
                 self._fail(
                     message,
                     f"{where} refused the {exc.step}: {exc.code} {exc.reply}",
