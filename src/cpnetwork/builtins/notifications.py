@@ -9,6 +9,7 @@ from cpnetwork.events import Event
 from cpnetwork.hookspecs import hookimpl
 from cpnetwork.model import Member, OutboxMessage
 from cpnetwork.notifications.channels import Channel, LogChannel
+from cpnetwork.notifications.email import EmailChannel
 from cpnetwork.notifications.queue import queue_event
 from cpnetwork.notifications.webhooks import WebhookChannel
 from cpnetwork.storage import Transaction
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 @hookimpl
 def register_channels() -> Sequence[Channel]:
-    return [LogChannel(), WebhookChannel()]
+    return [LogChannel(), EmailChannel(), WebhookChannel()]
 
 
 @hookimpl
