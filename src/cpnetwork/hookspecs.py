@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     from cpnetwork.events import Event
     from cpnetwork.fields import CustomField
     from cpnetwork.importers import Importer
-    from cpnetwork.model import Enrollment, Jurisdiction, Member, Organization, Program
+    from cpnetwork.model import (
+        Actor,
+        Enrollment,
+        Jurisdiction,
+        Member,
+        Organization,
+        Program,
+    )
     from cpnetwork.network import Network
     from cpnetwork.notifications import Channel, Notice
     from cpnetwork.storage import RecordKind, Storage, Transaction
@@ -184,6 +191,18 @@ def export_member(
     :param member: the member whose data is exported.
     :param transaction: a read-only transaction to read the plugin's records.
     :param network: the network.
+    """
+
+
+@hookspec
+def check_access(actor: Actor, action: str, record: Any, network: Network) -> Sequence[str]:
+    """Called for each change a scoped network makes, once the built-in rules allow it;
+    return reasons to refuse (empty: allowed).
+
+    :param actor: who is acting (:class:`~cpnetwork.model.Actor`).
+    :param action: the domain event's type name (``"EnrollmentChanged"``...).
+    :param record: the domain event describing the change.
+    :param network: the network; calls join the change in progress.
     """
 
 

@@ -1,6 +1,7 @@
 """The domain model: attrs records that know nothing of storage or plugins."""
 
 from cpnetwork.model._base import new_id
+from cpnetwork.model.access import Actor, ActorRole
 from cpnetwork.model.community import AccessLevel, Resource, ResourceKind, Team, TeamKind
 from cpnetwork.model.enrollment import (
     ALLOWED_FROM,
@@ -85,6 +86,8 @@ __all__ = [
     "RECORD_TYPES",
     "SEAT_STATUSES",
     "AccessLevel",
+    "Actor",
+    "ActorRole",
     "Affiliation",
     "Answer",
     "Attendance",
