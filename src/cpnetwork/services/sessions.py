@@ -24,6 +24,9 @@ A session the new rule no longer reaches is cancelled and loses its ``recurrence
 (it stays in its series, so its history is kept); a start the rule newly reaches gets a
 new session.  Durations are elapsed time, so a 90-minute session lasts 90 minutes on the
 night clocks change.  Each call is one unit of work: bad input raises and changes nothing.
+
+Every write that changes a session or series adds one to its ``sequence`` (iCalendar's
+SEQUENCE, see :mod:`cpnetwork.calendars`); new ones start at 0.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
     from cpnetwork.services.sessions_sync import PlannedSeries, PlannedSession, SyncResult
 
 R = TypeVar("R")
+Revisable = TypeVar("Revisable", Session, SessionSeries)
 SessionEvent = type[SessionScheduled] | type[SessionChanged] | type[SessionCancelled]
 
 
@@ -77,7 +81,7 @@ _TIMING = ("start", "end", "duration")
 _SESSION_EDITS = frozenset({*_TIMING, *SHARED_FIELDS, *OCCURRENCE_FIELDS} - {"timezone"})
 _SERIES_EDITS = _SESSION_EDITS | {"rrule"}
 #: Fields ``schedule`` decides itself (an importer may still give an ``id``).
-_LINKS = ("program_id", "series_id", "recurrence_id", "detached", "cancelled")
+_LINKS = ("program_id", "series_id", "recurrence_id", "detached", "cancelled", "sequence")
 
 
 def _invalid(kind: str, record_id: str | None, reason: str, field: str | None = None) -> NoReturn:
@@ -143,9 +147,15 @@ def _require(tx: Transaction, cls: type[R], record_id: str) -> R:
     return record
 
 
+def revised(before: Revisable, after: Revisable) -> Revisable:
+    """``after`` as the next version of ``before``: calendars replace an event only
+    with one of a higher SEQUENCE, so every change must raise it."""
+    return evolve(after, sequence=before.sequence + 1)
+
+
 def _visible(session: Session) -> Session:
     """The session without its links to a series, to tell real changes from relinking."""
-    return evolve(session, series_id=None, recurrence_id=None)
+    return evolve(session, series_id=None, recurrence_id=None, sequence=0)
 
 
 class SessionService:
@@ -224,7 +234,9 @@ class SessionService:
         original starts that do not take place.
         """
         fields: dict[str, Any] = dict(options)
-        _check_keys("SessionSeries", fields, set(fields_dict(SessionSeries)) - {"program_id"})
+        _check_keys(
+            "SessionSeries", fields, set(fields_dict(SessionSeries)) - {"program_id", "sequence"}
+        )
         fields.setdefault("timezone", self._context.profile.timezone)
         zone = recurrence.zone_of(fields["timezone"])
         series = SessionSeries(
@@ -341,7 +353,8 @@ def emit_changed(uow: UnitOfWork, previous: Session, session: Session) -> None:
             program_id=session.program_id,
             session=session,
             previous=previous,
-            changed=changed_fields(previous, session),
+            # The sequence is bookkeeping that every change moves, not a change itself.
+            changed=tuple(name for name in changed_fields(previous, session) if name != "sequence"),
         )
     )
 
@@ -382,6 +395,7 @@ def _edit_one(
         return session
     if detach:
         updated = evolve(updated, detached=True)
+    updated = revised(session, updated)
     uow.tx.update(updated)
     emit_changed(uow, session, updated)
     return updated
@@ -390,12 +404,15 @@ def _edit_one(
 def _cancel_one(uow: UnitOfWork, session: Session) -> Session:
     if session.cancelled:
         return session
-    cancelled = evolve(session, cancelled=True)
+    cancelled = revised(session, evolve(session, cancelled=True))
     uow.tx.update(cancelled)
     if session.series_id is not None and session.recurrence_id is not None:
         uow.tx.lock(SessionSeries, session.series_id)
         series = uow.require(SessionSeries, session.series_id)
-        uow.tx.update(evolve(series, exdates=series.exdates | {session.recurrence_id}))
+        # The series' EXDATEs change, so its calendar event is a new version too.
+        uow.tx.update(
+            revised(series, evolve(series, exdates=series.exdates | {session.recurrence_id}))
+        )
     emit_session(uow, SessionCancelled, cancelled)
     return cancelled
 
@@ -483,9 +500,9 @@ def _edit_series(
             rrule=recurrence.end_before(series.rrule, starts, index),
             exdates={d for d in series.exdates if recurrence.instant(d) < starts[index]},
         )
-        uow.tx.update(head)
+        uow.tx.update(revised(series, head))
         # ... and a new one takes this and the following, renumbered from 0.
-        base = evolve(series, id=new_id())
+        base = evolve(series, id=new_id(), sequence=0)
         base_rule = recurrence.continue_from(series.rrule, index)
         first_day, offset = anchor_old.date(), index
     else:
@@ -547,7 +564,8 @@ def _edit_series(
         **shared,
     )
     if new_series.id == series.id:
-        uow.tx.update(new_series)
+        if new_series != series:
+            uow.tx.update(revised(series, new_series))
     else:
         uow.tx.insert(new_series)
     moved = [(i - offset, s) for i, s in positioned if i >= offset]
@@ -594,6 +612,7 @@ def _retarget(
     edited: Session | None = None
     for old, new in updates:
         if new != old:
+            new = revised(old, new)
             uow.tx.update(new)
             if new.cancelled and not old.cancelled:
                 emit_session(uow, SessionCancelled, new)
@@ -619,17 +638,20 @@ def _cancel_series(uow: UnitOfWork, session: Session, scope: EditScope) -> Sessi
     if scope is EditScope.THIS_AND_FOLLOWING and index > 0:
         cut = starts[index]
         uow.tx.update(
-            evolve(
+            revised(
                 series,
-                rrule=recurrence.end_before(series.rrule, starts, index),
-                exdates={d for d in series.exdates if recurrence.instant(d) < cut},
+                evolve(
+                    series,
+                    rrule=recurrence.end_before(series.rrule, starts, index),
+                    exdates={d for d in series.exdates if recurrence.instant(d) < cut},
+                ),
             )
         )
         ending = [s for i, s in positioned if i >= index]
         result = session
         for other in ending:
             # Past the series' new end: cancelled, and no longer an occurrence.
-            updated = evolve(other, cancelled=True, recurrence_id=None)
+            updated = revised(other, evolve(other, cancelled=True, recurrence_id=None))
             uow.tx.update(updated)
             if not other.cancelled:
                 emit_session(uow, SessionCancelled, updated)
@@ -643,10 +665,11 @@ def _cancel_series(uow: UnitOfWork, session: Session, scope: EditScope) -> Sessi
             exdates.add(other.recurrence_id)
         if other.cancelled:
             continue
-        updated = evolve(other, cancelled=True)
+        updated = revised(other, evolve(other, cancelled=True))
         uow.tx.update(updated)
         emit_session(uow, SessionCancelled, updated)
         if other.id == session.id:
             result = updated
-    uow.tx.update(evolve(series, exdates=exdates))
+    if exdates != series.exdates:
+        uow.tx.update(revised(series, evolve(series, exdates=exdates)))
     return result
