@@ -31,16 +31,27 @@ SEQUENCE, see :mod:`cpnetwork.calendars`); new ones start at 0.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 
 from attrs import evolve, fields_dict
 
-from cpnetwork import recurrence
+from cpnetwork import calendars, recurrence
 from cpnetwork.errors import ConflictError, NotFoundError, ValidationError
 from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled, changed_fields
-from cpnetwork.model import Member, Program, Session, SessionSeries, new_id
+from cpnetwork.files import replace_file
+from cpnetwork.model import (
+    Enrollment,
+    EnrollmentStatus,
+    Member,
+    Program,
+    Session,
+    SessionSeries,
+    new_id,
+)
 from cpnetwork.model import _validators as v
 from cpnetwork.model.arguments import SeriesOptions, SessionChanges, SessionFields
 from cpnetwork.services.context import Context
@@ -80,6 +91,10 @@ OCCURRENCE_FIELDS = ("facilitator_ids", "module", "track")
 _TIMING = ("start", "end", "duration")
 _SESSION_EDITS = frozenset({*_TIMING, *SHARED_FIELDS, *OCCURRENCE_FIELDS} - {"timezone"})
 _SERIES_EDITS = _SESSION_EDITS | {"rrule"}
+#: Enrollments whose member's calendar shows the program's sessions.
+CALENDAR_STATUSES = frozenset(
+    {EnrollmentStatus.ACCEPTED, EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED}
+)
 #: Fields ``schedule`` decides itself (an importer may still give an ``id``).
 _LINKS = ("program_id", "series_id", "recurrence_id", "detached", "cancelled", "sequence")
 
@@ -307,6 +322,74 @@ class SessionService:
             if session.series_id is None or scope is EditScope.THIS:
                 return _cancel_one(uow, session)
             return _cancel_series(uow, session, scope)
+
+    # -- calendars -----------------------------------------------------------------
+    def ics(
+        self,
+        program_id: str | None = None,
+        *,
+        member_id: str | None = None,
+        name: str | None = None,
+        domain: str = calendars.DEFAULT_DOMAIN,
+    ) -> bytes:
+        """The sessions as one iCalendar feed (``.ics``) that calendars subscribe to.
+
+        The whole network's sessions; a program's (``program_id``); those of the
+        programs a member takes part in (``member_id``: enrollment accepted, enrolled
+        or completed); with both, the program's if the member takes part in it.  A
+        series is one event with RRULE, EXDATEs and overrides, an open-ended rule
+        ending with its program year; see :func:`cpnetwork.calendars.feed`.  ``name``
+        defaults to the network's name (with the program's or member's).
+        """
+        with self._context.reading() as tx:
+            programs = tx.find(Program)
+            by_id = {program.id: program for program in programs}
+            wanted = set(by_id)
+            title = self._context.profile.name
+            if program_id is not None:
+                program = by_id.get(program_id)
+                if program is None:
+                    raise NotFoundError("Program", program_id)
+                wanted = {program_id}
+                title = f"{title}: {program.title}"
+            if member_id is not None:
+                member = _require(tx, Member, member_id)
+                taking = tx.find(
+                    Enrollment,
+                    {"member_id": member_id, "status": sorted(CALENDAR_STATUSES)},
+                )
+                wanted &= {enrollment.program_id for enrollment in taking}
+                title = f"{title}: {member.name}"
+            where: dict[str, Any] = {"program_id": sorted(wanted)}
+            sessions = tx.find(Session, where) if wanted else []
+            series = tx.find(SessionSeries, where) if wanted else []
+        return calendars.feed(
+            sessions,
+            series,
+            name=name or title,
+            programs=[by_id[program] for program in sorted(wanted)],
+            until={s.id: year_end(self._context, by_id[s.program_id]) for s in series},
+            timezone=self._context.profile.timezone,
+            domain=domain,
+            stamp=self._context.now(),
+        )
+
+    def write_ics(
+        self,
+        path: str | os.PathLike[str],
+        program_id: str | None = None,
+        *,
+        member_id: str | None = None,
+        name: str | None = None,
+        domain: str = calendars.DEFAULT_DOMAIN,
+    ) -> Path:
+        """Write :meth:`ics` to ``path``, replacing the file atomically.
+
+        Subscribers fetching the file while it is written get the old feed or the new
+        one, never half of one (see :func:`cpnetwork.files.replace_file`).
+        """
+        data = self.ics(program_id, member_id=member_id, name=name, domain=domain)
+        return replace_file(path, data)
 
     # -- bringing a schedule kept elsewhere in line ---------------------------------
     def year_end(self, program: Program) -> datetime:
