@@ -10,6 +10,7 @@ the events to exactly the sessions that take place.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +21,9 @@ from attrs import frozen
 from cpnetwork import recurrence
 from cpnetwork.errors import ValidationError
 from cpnetwork.model import Program, Session, SessionSeries
+
+#: Control characters RFC 5545 TEXT may not hold (tab and line breaks it escapes).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 #: The domain in UIDs when none is given: ``.invalid`` never names a real host (RFC 2606).
 DEFAULT_DOMAIN = "cpnetwork.invalid"
@@ -63,7 +67,9 @@ def describe(record: Session | SessionSeries, program: Program | None) -> dict[s
         texts["LOCATION"] = record.venue
     if record.join_url:
         texts["URL"] = record.join_url
-    return texts
+    # icalendar escapes commas, semicolons and line breaks but passes control
+    # characters through, and some readers stop at a NUL.
+    return {name: _CONTROLS.sub("", text) for name, text in texts.items()}
 
 
 def vevent(
@@ -134,16 +140,23 @@ def occurrence_event(
     return event
 
 
-def nominal_end(start: datetime, duration: timedelta, zone: ZoneInfo) -> datetime:
-    """Where a calendar ends an occurrence of DURATION ``duration`` (RFC 5545 §3.3.6).
+def nominal_ends(start: datetime, duration: timedelta, zone: ZoneInfo) -> set[datetime]:
+    """Where calendars end an occurrence of DURATION ``duration``, as UTC instants.
 
-    The days of a duration are days on the wall clock, its hours elapsed time.
+    RFC 5545 (§3.3.6) counts the days of a duration on the wall clock and its hours
+    as elapsed time; some readers (Python's own arithmetic among them) count it all on
+    the wall clock.  The two differ only for an occurrence a clock change falls in.
     """
     local = recurrence.instant(start).astimezone(zone)
     days = timedelta(days=duration.days)
+    by_days = local
     if days:
-        local = recurrence.localize(local.replace(tzinfo=None) + days, zone, local.fold)
-    return recurrence.instant(local) + (duration - days)
+        by_days = recurrence.localize(local.replace(tzinfo=None) + days, zone, local.fold)
+    wall = recurrence.localize(local.replace(tzinfo=None) + duration, zone, local.fold)
+    return {
+        recurrence.instant(by_days) + (duration - days),
+        recurrence.instant(wall),
+    }
 
 
 @frozen(kw_only=True)
@@ -243,8 +256,10 @@ def series_events(
         session = live.get(recurrence.instant(start))
         if session is None:
             continue
+        # An end readers could compute otherwise is given explicitly, by an override.
+        ends = nominal_ends(start, series.duration, zone)
         moved = recurrence.instant(session.start) != recurrence.instant(start) or (
-            recurrence.instant(session.end) != nominal_end(start, series.duration, zone)
+            ends != {recurrence.instant(session.end)}
         )
         if session.detached or moved or describe(session, program) != expected:
             moments += [session.start, session.end]
