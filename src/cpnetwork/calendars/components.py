@@ -6,6 +6,12 @@ EXDATE for every occurrence that does not take place, and an override (same UID,
 RECURRENCE-ID = the occurrence's original start) for every occurrence that differs from
 what the rule gives.  Built from the sessions the library holds, so a calendar expands
 the events to exactly the sessions that take place.
+
+A time with a TZID is a wall-clock time, and RFC 5545 reads one that happens twice
+(the hour repeated when clocks fall back) as the first.  So a time is written on its
+zone's wall clock only when it reads back as the same instant, else in UTC; and an
+occurrence is compared with where a reader puts it (the rule's wall-clock time on its
+day), not with where the library computed it.
 """
 
 from __future__ import annotations
@@ -98,6 +104,19 @@ def vevent(
     return event
 
 
+def read_back(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The instant a reader takes a wall-clock time in ``zone`` for (RFC 5545 §3.3.5)."""
+    return recurrence.instant(recurrence.localize(wall.replace(tzinfo=None, fold=0), zone))
+
+
+def written(moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment`` as it is written: on ``zone``'s wall clock if it reads back the same."""
+    local = recurrence.instant(moment).astimezone(zone)
+    if read_back(local, zone) == recurrence.instant(moment):
+        return local
+    return recurrence.instant(moment)
+
+
 def session_event(
     session: Session, program: Program | None, *, domain: str, stamp: datetime
 ) -> icalendar.Event:
@@ -106,8 +125,8 @@ def session_event(
     return vevent(
         session_uid(session.id, domain),
         texts=describe(session, program),
-        start=session.start.astimezone(zone),
-        end=session.end.astimezone(zone),
+        start=written(session.start, zone),
+        end=written(session.end, zone),
         sequence=session.sequence,
         stamp=stamp,
         cancelled=session.cancelled,
@@ -118,45 +137,52 @@ def occurrence_event(
     session: Session,
     program: Program | None,
     *,
-    zone: ZoneInfo,
+    recurrence_id: datetime,
     series_sequence: int,
     domain: str,
     stamp: datetime,
 ) -> icalendar.Event:
-    """One occurrence as an override of its series' event (RECURRENCE-ID in ``zone``)."""
-    assert session.series_id is not None and session.recurrence_id is not None
+    """One occurrence as an override of its series' event.
+
+    ``recurrence_id`` is the occurrence's original start as its series' event writes
+    it (see :func:`rule_wall_time`).
+    """
+    assert session.series_id is not None
     own = ZoneInfo(session.timezone)
     event = vevent(
         series_uid(session.series_id, domain),
         texts=describe(session, program),
-        start=session.start.astimezone(own),
-        end=session.end.astimezone(own),
+        start=written(session.start, own),
+        end=written(session.end, own),
         # Some calendars ignore an override older than its series' event.
         sequence=max(series_sequence, session.sequence),
         stamp=stamp,
         cancelled=session.cancelled,
     )
-    event.add("recurrence-id", recurrence.instant(session.recurrence_id).astimezone(zone))
+    event.add("recurrence-id", recurrence_id)
     return event
 
 
-def nominal_ends(start: datetime, duration: timedelta, zone: ZoneInfo) -> set[datetime]:
-    """Where calendars end an occurrence of DURATION ``duration``, as UTC instants.
+def rule_wall_time(series: SessionSeries, start: datetime) -> datetime:
+    """The occurrence at ``start`` as the series' event writes it: the series' wall-clock
+    time on that day (where a reader expands it, in a gap or a repeated hour too)."""
+    zone = ZoneInfo(series.timezone)
+    wall = recurrence.instant(series.first_start).astimezone(zone).time()
+    day = recurrence.instant(start).astimezone(zone).date()
+    return datetime.combine(day, wall, tzinfo=zone)
 
-    RFC 5545 (§3.3.6) counts the days of a duration on the wall clock and its hours
-    as elapsed time; some readers (Python's own arithmetic among them) count it all on
-    the wall clock.  The two differ only for an occurrence a clock change falls in.
+
+def read_ends(wall: datetime, duration: timedelta, zone: ZoneInfo) -> set[datetime]:
+    """Where readers end an occurrence starting at wall-clock ``wall`` that lasts
+    DURATION ``duration``, as UTC instants.
+
+    RFC 5545 (§3.3.6) counts a duration's days on the wall clock and its hours as
+    elapsed time; some readers (Python's own arithmetic among them) count all of it on
+    the wall clock.  They differ only when a clock change falls in the occurrence.
     """
-    local = recurrence.instant(start).astimezone(zone)
     days = timedelta(days=duration.days)
-    by_days = local
-    if days:
-        by_days = recurrence.localize(local.replace(tzinfo=None) + days, zone, local.fold)
-    wall = recurrence.localize(local.replace(tzinfo=None) + duration, zone, local.fold)
-    return {
-        recurrence.instant(by_days) + (duration - days),
-        recurrence.instant(wall),
-    }
+    by_rfc = read_back(wall + days, zone) + (duration - days)
+    return {by_rfc, read_back(wall + duration, zone)}
 
 
 @frozen(kw_only=True)
@@ -218,11 +244,8 @@ def series_events(
     starts = recurrence.rule_starts(
         series.rrule, series.first_start, series.timezone, until=bound, anchored=False
     )
-    live = {
-        recurrence.instant(s.recurrence_id): s
-        for s in own
-        if s.recurrence_id is not None and not s.cancelled
-    }
+    key = recurrence.instant
+    live = {key(s.recurrence_id): s for s in own if s.recurrence_id is not None and not s.cancelled}
     generated = {recurrence.instant(start) for start in starts}
     strays = tuple(
         s
@@ -232,10 +255,11 @@ def series_events(
     )
     if not starts or (not live and not cancelled):
         return SeriesEvents(events=(), strays=strays)
+    walls = [rule_wall_time(series, start) for start in starts]
     master = vevent(
         series_uid(series.id, domain),
         texts=describe(series, program),
-        start=starts[0].astimezone(zone),
+        start=walls[0],
         duration=series.duration,
         sequence=series.sequence,
         stamp=stamp,
@@ -248,18 +272,18 @@ def series_events(
     moments = [starts[0], starts[-1] + series.duration]
     if cancelled:
         return SeriesEvents(events=tuple(events), strays=(), moments=tuple(moments))
-    skipped = [start for start in starts if recurrence.instant(start) not in live]
+    skipped = [wall for start, wall in zip(starts, walls, strict=True) if key(start) not in live]
     if skipped:
-        master.add("exdate", [start.astimezone(zone) for start in skipped])
+        master.add("exdate", skipped)
     expected = describe(series, program)
-    for start in starts:
-        session = live.get(recurrence.instant(start))
+    for start, wall in zip(starts, walls, strict=True):
+        session = live.get(key(start))
         if session is None:
             continue
-        # An end readers could compute otherwise is given explicitly, by an override.
-        ends = nominal_ends(start, series.duration, zone)
-        moved = recurrence.instant(session.start) != recurrence.instant(start) or (
-            ends != {recurrence.instant(session.end)}
+        # Where readers put this occurrence; anywhere else needs an override, and so
+        # does an end readers could compute otherwise.
+        moved = recurrence.instant(session.start) != read_back(wall, zone) or (
+            read_ends(wall, series.duration, zone) != {recurrence.instant(session.end)}
         )
         if session.detached or moved or describe(session, program) != expected:
             moments += [session.start, session.end]
@@ -267,7 +291,7 @@ def series_events(
                 occurrence_event(
                     session,
                     program,
-                    zone=zone,
+                    recurrence_id=wall,
                     series_sequence=series.sequence,
                     domain=domain,
                     stamp=stamp,

@@ -18,6 +18,7 @@ from cpnetwork.calendars.components import (
     DEFAULT_DOMAIN,
     calendar,
     occurrence_event,
+    rule_wall_time,
     series_events,
     session_event,
     to_bytes,
@@ -112,10 +113,14 @@ def invite(
             "Invite", session.id, f"is not an occurrence of series {series.id}", field="series"
         )
     if session.series_id is not None and session.recurrence_id is not None:
+        if series is not None:
+            recurrence_id = rule_wall_time(series, session.recurrence_id)
+        else:
+            recurrence_id = session.recurrence_id.astimezone(ZoneInfo(session.timezone))
         event = occurrence_event(
             session,
             program,
-            zone=ZoneInfo(series.timezone if series is not None else session.timezone),
+            recurrence_id=recurrence_id,
             series_sequence=series.sequence if series is not None else 0,
             domain=domain,
             stamp=moment,

@@ -179,7 +179,10 @@ def test_the_same_records_give_the_same_bytes_in_start_order(
     network: Network, program: Program
 ) -> None:
     later = network.sessions.schedule(
-        program.id, title="Later", start=datetime(2024, 12, 1, 9, tzinfo=LA), duration=timedelta(hours=1)
+        program.id,
+        title="Later",
+        start=datetime(2024, 12, 1, 9, tzinfo=LA),
+        duration=timedelta(hours=1),
     )
     earlier = network.sessions.schedule(
         program.id,
@@ -199,3 +202,36 @@ def test_the_same_records_give_the_same_bytes_in_start_order(
         "America/Los_Angeles",
         "America/New_York",
     ]
+
+
+def test_the_second_of_a_repeated_hour_is_written_in_utc(
+    network: Network, program: Program
+) -> None:
+    """Clocks fall back at 2 am on 3 November 2024: 1:30 happens twice, and a wall-clock
+    1:30 reads as the first."""
+    second = datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=LA)
+    session = network.sessions.schedule(
+        program.id, title="Night owls", start=second, duration=timedelta(minutes=20)
+    )
+    data = feed([session], name="Network", stamp=STAMP)
+    assert b"DTSTART:20241103T093000Z" in data
+    assert b"DTEND:20241103T095000Z" in data
+    assert expanded(data) == held([session])
+
+
+def test_an_occurrence_on_a_day_that_skips_its_time(network: Network, program: Program) -> None:
+    """Clocks spring forward at 2 am on 9 March 2025: the 2 am session starts at 3 am
+    and lasts its 90 minutes, where a wall-clock reader would end it at 3:30."""
+    series, sessions = network.sessions.schedule_series(
+        program.id,
+        title="Early birds",
+        rrule="FREQ=WEEKLY;BYDAY=SU;COUNT=3",
+        first_start=datetime(2025, 3, 2, 2, tzinfo=LA),
+        duration=timedelta(minutes=90),
+    )
+    data = feed(sessions, [series], name="Network", stamp=STAMP)
+    assert expanded(data) == held(sessions)
+    _, override = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert override["RECURRENCE-ID"].to_ical() == b"20250309T020000"
+    assert override["DTSTART"].dt == datetime(2025, 3, 9, 3, tzinfo=LA)
+    assert override["DTEND"].dt == datetime(2025, 3, 9, 4, 30, tzinfo=LA)

@@ -102,7 +102,7 @@ def test_an_occurrence_is_that_occurrence_of_the_series_event(
     )
     cancelled = network.sessions.cancel(sessions[2].id)
     series = network.sessions.series(series.id)
-    calendar, [event] = parsed(
+    _, [event] = parsed(
         invite(cancelled, series=series, method="CANCEL", organizer=ORGANIZER, attendees=[ADA])
     )
     assert event["UID"] == f"series-{series.id}@cpnetwork.invalid"
@@ -152,9 +152,7 @@ def test_a_series_invite_expands_to_its_sessions_and_cancels_as_a_whole(
     assert "RRULE" in cancel and "RECURRENCE-ID" not in cancel
 
 
-def test_a_series_with_nothing_left_cannot_be_requested(
-    network: Network, program: Program
-) -> None:
+def test_a_series_with_nothing_left_cannot_be_requested(network: Network, program: Program) -> None:
     series, sessions = network.sessions.schedule_series(
         program.id,
         title="Community",
@@ -191,9 +189,9 @@ def test_names_stay_on_one_line_and_an_invite_needs_attendees(
         program.id, title="Kickoff", start=START, duration=timedelta(hours=2)
     )
     name = 'Ada "the Countess"\r\nATTENDEE:mailto:eve@example.org; Lovelace, PhD'
-    event = parsed(invite(kickoff, organizer=ORGANIZER, attendees=[(name, "ada@example.org")]))[
-        1
-    ][0]
+    event = parsed(invite(kickoff, organizer=ORGANIZER, attendees=[(name, "ada@example.org")]))[1][
+        0
+    ]
     attendee = event["ATTENDEE"]
     assert attendee == "mailto:ada@example.org"
     assert attendee.params["CN"] == " ".join(name.split())

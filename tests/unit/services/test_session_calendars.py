@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -10,9 +11,11 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cpnetwork import Network, NotFoundError
-from cpnetwork.model import EnrollmentPolicy, Program, Session
+from cpnetwork import CpnetworkError, Network, NotFoundError
+from cpnetwork.model import EnrollmentPolicy, Program, Session, SessionSeries
 from cpnetwork.recurrence import instant
 from cpnetwork.testing.pytest_plugin import FrozenClock
 
@@ -113,10 +116,16 @@ def test_edits_of_the_whole_series_and_a_split_still_expand_to_the_sessions_held
     net.sessions.edit(sessions[0].id, scope="all", join_url="https://zoom.example/j/9")
     net.sessions.cancel(sessions[8].id, scope="this_and_following")
     one_off = net.sessions.schedule(
-        academy.id, title="Institute", start=datetime(2025, 2, 1, 9, tzinfo=LA), duration=timedelta(days=2)
+        academy.id,
+        title="Institute",
+        start=datetime(2025, 2, 1, 9, tzinfo=LA),
+        duration=timedelta(days=2),
     )
     called_off = net.sessions.schedule(
-        academy.id, title="Dinner", start=datetime(2025, 2, 1, 18, tzinfo=LA), duration=timedelta(hours=2)
+        academy.id,
+        title="Dinner",
+        start=datetime(2025, 2, 1, 18, tzinfo=LA),
+        duration=timedelta(hours=2),
     )
     net.sessions.cancel(called_off.id)
     data = net.sessions.ics(academy.id)
@@ -158,7 +167,9 @@ def test_a_members_feed_holds_only_the_programs_they_take_part_in(net: Network) 
         program = net.programs.create(
             title=title, program_year=2024, policy=EnrollmentPolicy(mode=mode)
         )
-        net.sessions.schedule(program.id, title=f"{title} kickoff", start=FIRST, duration=NINETY_MINUTES)
+        net.sessions.schedule(
+            program.id, title=f"{title} kickoff", start=FIRST, duration=NINETY_MINUTES
+        )
         taken[title] = program
     net.enrollment.register(taken["Registered"].id, ada.id)
     accepted = net.enrollment.apply(taken["Accepted"].id, ada.id)
@@ -170,9 +181,7 @@ def test_a_members_feed_holds_only_the_programs_they_take_part_in(net: Network) 
     summaries = sorted(str(e["SUMMARY"]) for e in calendar.walk("VEVENT"))
     assert summaries == ["Accepted kickoff", "Registered kickoff"]
     assert calendar.calendar_name == "Test Network: Ada Lovelace"
-    both = icalendar.Calendar.from_ical(
-        net.sessions.ics(taken["Applied"].id, member_id=ada.id)
-    )
+    both = icalendar.Calendar.from_ical(net.sessions.ics(taken["Applied"].id, member_id=ada.id))
     assert both.walk("VEVENT") == []
     everything = icalendar.Calendar.from_ical(net.sessions.ics())
     assert len(everything.walk("VEVENT")) == 4
@@ -201,10 +210,10 @@ def test_write_ics_replaces_the_file_with_the_feed(
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_the_memory_store_and_sqlite_give_the_same_feed(
-    clock: FrozenClock, tmp_path: Path
-) -> None:
-    with Network.open("memory://", name="Test Network", clock=clock, load_entrypoints=False) as memory:
+def test_the_memory_store_and_sqlite_give_the_same_feed(clock: FrozenClock, tmp_path: Path) -> None:
+    with Network.open(
+        "memory://", name="Test Network", clock=clock, load_entrypoints=False
+    ) as memory:
         program = memory.programs.create(title="Academy", program_year=2024)
         _, sessions = memory.sessions.schedule_series(
             program.id,
@@ -234,3 +243,74 @@ def test_the_memory_store_and_sqlite_give_the_same_feed(
         "America/Los_Angeles",
         "Europe/Berlin",
     ]
+
+
+# -- any sequence of edits: the feed still shows exactly the sessions held ---------------------
+@st.composite
+def operations(draw: st.DrawFn) -> tuple[str, int, int, int]:
+    """An edit or cancellation: kind, which live session, days to move, new hour."""
+    kind = draw(st.sampled_from(["this", "all", "following", "cancel", "cancel_following"]))
+    return kind, draw(st.integers(0, 20)), draw(st.integers(-3, 3)), draw(st.sampled_from(HOURS))
+
+
+#: Hours to move to, the ones daylight-saving nights repeat or skip among them.
+HOURS = (1, 2, 9, 16, 23)
+
+
+def _apply(net: Network, kind: str, target: Session, start: datetime) -> None:
+    if kind == "this":
+        net.sessions.edit(target.id, start=start)
+    elif kind == "all":
+        net.sessions.edit(target.id, "all", start=start, title=f"At {start:%H}")
+    elif kind == "following":
+        net.sessions.edit(target.id, "this_and_following", start=start, venue=f"Room {start:%d}")
+    elif kind == "cancel":
+        net.sessions.cancel(target.id)
+    else:
+        net.sessions.cancel(target.id, "this_and_following")
+
+
+def _sequences(net: Network) -> dict[str, int]:
+    found: list[Session | SessionSeries] = [*net.sessions.find(include_cancelled=True)]
+    with net.storage.transaction() as tx:
+        found += tx.find(SessionSeries)
+    return {record.id: record.sequence for record in found}
+
+
+@settings(max_examples=40)
+@given(
+    ops=st.lists(operations(), min_size=1, max_size=6),
+    plan=st.sampled_from(
+        [
+            (MONTHLY, FIRST),
+            # Sundays at 1 am: the night clocks fall back repeats that hour.
+            ("FREQ=WEEKLY;BYDAY=SU,TU", datetime(2024, 10, 27, 1, tzinfo=LA)),
+            ("FREQ=DAILY;INTERVAL=4;UNTIL=20241201", datetime(2024, 10, 26, 1, tzinfo=LA)),
+        ]
+    ),
+    duration=st.sampled_from([NINETY_MINUTES, timedelta(hours=3), timedelta(days=1)]),
+)
+def test_after_any_edits_the_feed_expands_to_the_sessions_held(
+    ops: list[tuple[str, int, int, int]], plan: tuple[str, datetime], duration: timedelta
+) -> None:
+    rule, first = plan
+    with Network.open("memory://", name="Test", clock=FrozenClock(), load_entrypoints=False) as net:
+        program = net.programs.create(title="Academy", program_year=2024)
+        net.sessions.schedule_series(
+            program.id, title="Series", rrule=rule, first_start=first, duration=duration
+        )
+        assert expanded(net.sessions.ics()) == held(net.sessions.find())
+        seen = _sequences(net)
+        for kind, pick, days, hour in ops:
+            live = net.sessions.find(program.id)
+            if not live:
+                break
+            target = live[pick % len(live)]
+            day = (target.recurrence_id or target.start).astimezone(LA).date()
+            start = datetime.combine(day + timedelta(days=days), time(hour), tzinfo=LA)
+            with contextlib.suppress(CpnetworkError):
+                _apply(net, kind, target, start)
+            assert expanded(net.sessions.ics()) == held(net.sessions.find())
+            now = _sequences(net)
+            assert all(now[key] >= before for key, before in seen.items() if key in now)
+            seen = now

@@ -118,9 +118,7 @@ def test_cancelling_this_and_following_ends_the_series(network: Network, program
     assert sequences(network, series.id) == [0, 0, 0, 0, 1, 1]
 
 
-def test_a_sync_counts_what_it_changes_and_nothing_else(
-    network: Network, program: Program
-) -> None:
+def test_a_sync_counts_what_it_changes_and_nothing_else(network: Network, program: Program) -> None:
     plan = PlannedSeries(
         ref=1,
         id="community",
