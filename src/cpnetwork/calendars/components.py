@@ -300,8 +300,8 @@ def series_events(
     return SeriesEvents(events=tuple(events), strays=strays, moments=tuple(moments))
 
 
-def calendar(method: str, **texts: str) -> icalendar.Calendar:
-    """An empty VCALENDAR of ``method``, with extra text properties (``X_WR_CALNAME=``)."""
+def calendar(method: str, texts: Mapping[str, str] | None = None) -> icalendar.Calendar:
+    """An empty VCALENDAR of ``method``, with extra text properties (``X-WR-CALNAME``)."""
     from cpnetwork import __version__  # here: cpnetwork's package imports this module
 
     shell = icalendar.Calendar()
@@ -309,9 +309,9 @@ def calendar(method: str, **texts: str) -> icalendar.Calendar:
     shell.add("version", "2.0")
     shell.add("calscale", "GREGORIAN")
     shell.add("method", method)
-    for name, text in texts.items():
+    for name, text in (texts or {}).items():
         # As vText explicitly: icalendar leaves properties it does not know unescaped.
-        shell.add(name.replace("_", "-"), icalendar.vText(text))
+        shell.add(name, icalendar.vText(text))
     return shell
 
 

@@ -78,10 +78,10 @@ def feed(
         event = session_event(session, titles.get(session.program_id), domain=domain, stamp=moment)
         groups.append((session.start, str(event["UID"]), [event]))
         moments += [session.start, session.end]
-    texts = {"X_WR_CALNAME": name, "NAME": name}
+    texts = {"X-WR-CALNAME": name, "NAME": name}
     if timezone is not None:
-        texts["X_WR_TIMEZONE"] = timezone
-    shell = calendar("PUBLISH", **texts)
+        texts["X-WR-TIMEZONE"] = timezone
+    shell = calendar("PUBLISH", texts)
     if refresh is not None:
         # RFC 7986's property, and the one Outlook and Google read.
         shell.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
