@@ -360,7 +360,9 @@ class SessionService:
                 )
                 wanted &= {enrollment.program_id for enrollment in taking}
                 title = f"{title}: {member.name}"
-            where: dict[str, Any] = {"program_id": sorted(wanted)}
+            where: dict[str, Any] = {}
+            if program_id is not None or member_id is not None:
+                where["program_id"] = sorted(wanted)
             sessions = tx.find(Session, where) if wanted else []
             series = tx.find(SessionSeries, where) if wanted else []
         return calendars.feed(
