@@ -1,12 +1,23 @@
 """Storage: the SPI, the core record kinds and the built-in memory backend."""
 
-from cpnetwork.storage.base import GroupBy, Month, RecordKind, Storage, Transaction, Where
+from cpnetwork.storage.base import (
+    Each,
+    GroupBy,
+    Matching,
+    Month,
+    RecordKind,
+    Storage,
+    Transaction,
+    Where,
+)
 from cpnetwork.storage.kinds import CORE_KINDS
 from cpnetwork.storage.memory import MemoryStorage
 
 __all__ = [
     "CORE_KINDS",
+    "Each",
     "GroupBy",
+    "Matching",
     "MemoryStorage",
     "Month",
     "RecordKind",

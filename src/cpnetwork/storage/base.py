@@ -26,6 +26,23 @@ store does not know the network's zone (a date is already a calendar day)::
 An instant late on October 31 in California is already November in UTC: reports pass
 the network's zone (``Month("start", profile.timezone)``).  Stores compute the month in
 the query, grouping in the database; missing values form the group ``None``.
+
+An :class:`Each` entry groups by every item of a collection field (a set or tuple of
+scalars, such as a member's roles): a record counts once in the group of each of its
+items, and a record with none counts in the group ``None``::
+
+    tx.count(Member, group_by=[Each("roles"), "county"])
+    # {("tosa", "19"): 4, ("teacher", "19"): 9, (None, "10"): 1, ...}
+
+A :class:`Matching` value in ``where`` keeps the records whose field is among a
+field of the records of another kind matching a ``where`` of their own (a semi-join,
+run in the database, so no id is loaded)::
+
+    {"member_id": Matching(Member, {"county": ["10", "19"]})}
+    {"id": Matching(Enrollment, {"program_id": "p1"}, field="member_id")}
+
+A dotted name also reaches into a nested record field (``reach.teachers_supported``)
+in ``where`` and as the field ``total`` sums.
 """
 
 from __future__ import annotations
@@ -111,8 +128,35 @@ def calendar_month(value: date | datetime, zone: str) -> str:
     return f"{value.year:04d}-{value.month:02d}"
 
 
-#: One ``group_by`` entry: a field name or a :class:`Month`.
-GroupBy = str | Month
+@frozen
+class Each:
+    """A ``group_by`` entry: each item of a collection field (a set or tuple of scalars).
+
+    A record counts (or adds its total) once in the group of each of its items, and in
+    the group ``None`` when the collection is empty or missing.  Items group by their
+    plain values (enums by value).
+    """
+
+    field: str
+
+
+@frozen
+class Matching:
+    """A ``where`` value: among the ``field`` values of ``cls`` records matching ``where``.
+
+    A semi-join the store runs itself (``IN (SELECT field FROM ... WHERE ...)`` in
+    SQL): filtering attendance by the members' county, or members by the programs
+    they enrolled in, without loading either side.  ``where`` may hold further
+    ``Matching`` values.  Only equality takes one; a missing value never matches.
+    """
+
+    cls: type
+    where: Mapping[str, Any] = attrs.field(factory=dict)
+    field: str = "id"
+
+
+#: One ``group_by`` entry: a field name, a :class:`Month` or an :class:`Each`.
+GroupBy = str | Month | Each
 
 
 def split_condition(key: str) -> tuple[str, str]:

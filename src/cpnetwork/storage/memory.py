@@ -7,6 +7,7 @@ read-only transaction refuses writes as every store does.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,7 +17,9 @@ from typing import Any, TypeVar
 
 from cpnetwork.errors import DuplicateError, NotFoundError, StorageError, ValidationError
 from cpnetwork.storage.base import (
+    Each,
     GroupBy,
+    Matching,
     Month,
     RecordKind,
     Storage,
@@ -41,15 +44,31 @@ def _value(record: Any, name: str) -> Any:
     field_name, _, key = name.partition(".")
     value = getattr(record, field_name)
     if key:
-        return value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, dict):
+            return value.get(key)
+        # A nested record (a member's reach): its field, as a JSON column holds it.
+        return plain(getattr(value, key, None)) if value is not None else None
     return plain(value)
+
+
+class _Resolved(frozenset[Any]):
+    """The plain values a :class:`Matching` stood for when its query was read."""
+
+
+def _items(value: Any) -> list[Any]:
+    """The group keys an :class:`Each` entry gives for one collection value."""
+    items = sorted({plain(item) for item in value or ()}, key=repr)
+    return items or [None]
 
 
 def _matches(record: Any, conditions: list[tuple[str, str, Any]]) -> bool:
     for name, op, expected in conditions:
         actual = _value(record, name)
         if op == "eq":
-            if is_collection(expected):
+            if isinstance(expected, _Resolved):
+                if actual is None or actual not in expected:
+                    return False
+            elif is_collection(expected):
                 if actual not in {plain(e) for e in expected}:
                     return False
             elif actual != plain(expected):
@@ -159,8 +178,24 @@ class MemoryTransaction(Transaction):
             name, op = split_condition(key)
             if name.partition(".")[0] not in fields:
                 raise ValidationError(cls.__name__, None, f"no field {name!r} to filter on")
+            if isinstance(value, Matching):
+                if op != "eq":
+                    raise ValidationError(
+                        cls.__name__, None, f"{key}: only equality takes Matching"
+                    )
+                value = self._matching(value)
             conditions.append((name, op, value))
         return (r for r in self._all(cls) if _matches(r, conditions))
+
+    def _matching(self, matching: Matching) -> _Resolved:
+        """The values a Matching stands for, read like the SQL stores' subquery."""
+        fields = {a.name for a in matching.cls.__attrs_attrs__}  # type: ignore[attr-defined]
+        if matching.field not in fields:
+            raise ValidationError(
+                matching.cls.__name__, None, f"no field {matching.field!r} to match on"
+            )
+        values = (_value(r, matching.field) for r in self._select(matching.cls, matching.where))
+        return _Resolved(v for v in values if v is not None)
 
     def find(
         self,
@@ -176,24 +211,36 @@ class MemoryTransaction(Transaction):
             rows.sort(key=_sort_key(name), reverse=spec.startswith("-"))
         return rows[:limit] if limit is not None else rows
 
-    def _grouping(self, cls: type, group_by: Sequence[GroupBy]) -> Callable[[Any], tuple[Any, ...]]:
-        """A function giving a record's group key, after checking the fields exist."""
+    def _grouping(
+        self, cls: type, group_by: Sequence[GroupBy]
+    ) -> Callable[[Any], Iterable[tuple[Any, ...]]]:
+        """A function giving a record's group keys (several with :class:`Each`), after
+        checking the fields exist."""
         self._storage.kind(cls)
         fields = {a.name for a in cls.__attrs_attrs__}  # type: ignore[attr-defined]
         for entry in group_by:
-            name = entry.field if isinstance(entry, Month) else entry
+            name = entry if isinstance(entry, str) else entry.field
             if name not in fields:
                 raise ValidationError(cls.__name__, None, f"no field {name!r} to group by")
 
-        def key(record: Any) -> tuple[Any, ...]:
-            return tuple(
-                g.of(getattr(record, g.field))
-                if isinstance(g, Month)
-                else plain(getattr(record, g))
-                for g in group_by
-            )
+        def parts(record: Any, entry: GroupBy) -> list[Any]:
+            if isinstance(entry, Month):
+                return [entry.of(getattr(record, entry.field))]
+            if isinstance(entry, Each):
+                items = getattr(record, entry.field)
+                if items is not None and not is_collection(items):
+                    raise ValidationError(
+                        cls.__name__,
+                        None,
+                        f"{entry.field!r} is not a collection field to group by each item",
+                    )
+                return _items(items)
+            return [plain(getattr(record, entry))]
 
-        return key
+        def keys(record: Any) -> Iterable[tuple[Any, ...]]:
+            return itertools.product(*(parts(record, entry) for entry in group_by))
+
+        return keys
 
     def count(
         self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()
@@ -201,7 +248,8 @@ class MemoryTransaction(Transaction):
         counts: dict[tuple[Any, ...], int] = defaultdict(int)
         key = self._grouping(cls, group_by)
         for record in self._select(cls, where):
-            counts[key(record)] += 1
+            for group in key(record):
+                counts[group] += 1
         if not group_by and not counts:
             counts[()] = 0
         return dict(counts)
@@ -217,7 +265,9 @@ class MemoryTransaction(Transaction):
         sums: dict[tuple[Any, ...], float] = defaultdict(float)
         key = self._grouping(cls, group_by)
         for record in self._select(cls, where):
-            sums[key(record)] += getattr(record, field_name) or 0
+            value = _value(record, field_name) or 0
+            for group in key(record):
+                sums[group] += value
         if not group_by and not sums:
             sums[()] = 0
         return dict(sums)

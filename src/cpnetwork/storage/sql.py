@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from cpnetwork.errors import DuplicateError, NotFoundError, SchemaVersionError, StorageError
 from cpnetwork.storage.base import (
     GroupBy,
+    Matching,
     RecordKind,
     Storage,
     Transaction,
@@ -67,7 +68,7 @@ from cpnetwork.storage.sql_migrate import (
     upgrade,
 )
 from cpnetwork.storage.sql_query import (
-    group_columns,
+    grouping,
     numeric_column,
     order_clauses,
     where_clause,
@@ -285,7 +286,13 @@ class SQLStorage(Storage):
         values: dict[str, Any] = {}
         for number, (key, value) in enumerate(where.items()):
             spec = mapped.columns.get(key)
-            if spec is None or not spec.scalar or value is None or is_collection(value):
+            if (
+                spec is None
+                or not spec.scalar
+                or value is None
+                or is_collection(value)
+                or isinstance(value, Matching)
+            ):
                 return None  # operators, dotted keys, NULL and IN take the general path
             values[f"w{number}"] = plain(value)
         shape = (mapped.kind.cls, tuple(where), order_by, limit is not None)
@@ -443,7 +450,7 @@ class SQLTransaction(Transaction):
             return [mapped.from_row(row) for row in rows]
         query = (
             sa.select(mapped.table)
-            .where(where_clause(mapped, where, self._connection.dialect))
+            .where(where_clause(mapped, where, self._connection.dialect, self._mapped))
             .order_by(*order_clauses(mapped, list(order_by)))
         )
         if limit is not None:
@@ -469,7 +476,7 @@ class SQLTransaction(Transaction):
         mapped = self._mapped(cls)
         query = (
             sa.select(mapped.table)
-            .where(where_clause(mapped, where, self._connection.dialect))
+            .where(where_clause(mapped, where, self._connection.dialect, self._mapped))
             .order_by(*order_clauses(mapped, list(order_by)))
             .execution_options(stream_results=True, yield_per=max(1, chunk_size))
         )
@@ -490,9 +497,10 @@ class SQLTransaction(Transaction):
         self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()
     ) -> dict[tuple[Any, ...], int]:
         mapped = self._mapped(cls)
-        groups = group_columns(mapped, list(group_by))
-        query = sa.select(*groups, sa.func.count()).select_from(mapped.table)
-        query = query.where(where_clause(mapped, where, self._connection.dialect)).group_by(*groups)
+        dialect = self._connection.dialect
+        groups, source = grouping(mapped, list(group_by), dialect)
+        query = sa.select(*groups, sa.func.count()).select_from(source)
+        query = query.where(where_clause(mapped, where, dialect, self._mapped)).group_by(*groups)
         rows = self._connection.execute(query)
         return {tuple(row[:-1]): int(row[-1]) for row in rows}
 
@@ -506,10 +514,11 @@ class SQLTransaction(Transaction):
         group_by: Sequence[GroupBy] = (),
     ) -> dict[tuple[Any, ...], float]:
         mapped = self._mapped(cls)
-        groups = group_columns(mapped, list(group_by))
+        dialect = self._connection.dialect
+        groups, source = grouping(mapped, list(group_by), dialect)
         summed = sa.func.coalesce(sa.func.sum(numeric_column(mapped, field_name)), 0)
-        query = sa.select(*groups, summed).select_from(mapped.table)
-        query = query.where(where_clause(mapped, where, self._connection.dialect)).group_by(*groups)
+        query = sa.select(*groups, summed).select_from(source)
+        query = query.where(where_clause(mapped, where, dialect, self._mapped)).group_by(*groups)
         rows = self._connection.execute(query)
         return {tuple(row[:-1]): float(row[-1]) for row in rows}
 
