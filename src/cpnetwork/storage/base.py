@@ -8,6 +8,7 @@ never waits behind a writer.  Queries filter with ``where`` mappings::
     {"program_id": "p1"}                      # equality (None matches missing values)
     {"status": ["offered", "enrolled"]}       # a list, tuple or set means IN
     {"offer_expires_at__lt": now}             # __lt __le __gt __ge __ne compare
+    {"roles__has": ["tosa", "science_lead"]}  # a collection field holds any of these
 
     {"identifiers.cds": "01100170000000"}   # a dotted name looks up a key of a dict field
 
@@ -63,7 +64,7 @@ R = TypeVar("R")
 
 Where = Mapping[str, Any]
 
-OPERATORS = ("lt", "le", "gt", "ge", "ne")
+OPERATORS = ("lt", "le", "gt", "ge", "ne", "has")
 
 
 @frozen(kw_only=True)

@@ -73,6 +73,10 @@ def _matches(record: Any, conditions: list[tuple[str, str, Any]]) -> bool:
                     return False
             elif actual != plain(expected):
                 return False
+        elif op == "has":
+            wanted = {plain(e) for e in (expected if is_collection(expected) else (expected,))}
+            if not any(plain(item) in wanted for item in actual or ()):
+                return False
         elif op == "ne":
             values = expected if is_collection(expected) else (expected,)
             excluded = {plain(e) for e in values}
@@ -178,6 +182,12 @@ class MemoryTransaction(Transaction):
             name, op = split_condition(key)
             if name.partition(".")[0] not in fields:
                 raise ValidationError(cls.__name__, None, f"no field {name!r} to filter on")
+            if op == "has" and not [
+                v for v in (value if is_collection(value) else [value]) if v is not None
+            ]:
+                raise ValidationError(
+                    cls.__name__, None, f"{key}: give the values to look for, not {value!r}"
+                )
             if isinstance(value, Matching):
                 if op != "eq":
                     raise ValidationError(

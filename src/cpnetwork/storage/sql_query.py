@@ -192,6 +192,8 @@ def condition(
     if isinstance(value, Matching):
         expr = _expression(mapped, name, "")
         return _matching(mapped, key, expr, value, dialect, resolve)
+    if op == "has":
+        return _has(mapped, name, value, dialect)
     expr = _expression(mapped, name, value)
     if op in ("eq", "ne"):
         many = is_collection(value)
@@ -254,6 +256,16 @@ def grouping(
         else:
             columns.append(scalar_column(mapped, entry, "group by"))
     return columns, source
+
+
+def _has(mapped: MappedKind, name: str, value: Any, dialect: sa.Dialect) -> ColumnElement[bool]:
+    """``EXISTS (SELECT 1 FROM <items of the array> WHERE value IN (...))``."""
+    wanted = [plain(v) for v in (value if is_collection(value) else [value]) if v is not None]
+    if not wanted:
+        raise _refuse(mapped, f"{name}__has: give the values to look for, not {value!r}")
+    items = _each_items(mapped, Each(name), dialect)
+    found = sa.select(sa.literal(1)).select_from(items).where(items.c.value.in_(wanted))
+    return sa.exists(found)
 
 
 def _each_items(mapped: MappedKind, entry: Each, dialect: sa.Dialect) -> Any:

@@ -949,6 +949,18 @@ class StorageConformance:
         with store.transaction() as tx, pytest.raises(ValidationError):
             tx.count(m.Member, group_by=[Each("shoe_sizes")])
 
+    def test_has_keeps_collections_holding_any_of_the_values(
+        self, store: Storage, staff: list[m.Member]
+    ) -> None:
+        with store.transaction() as tx:
+            assert [r.id for r in tx.find(m.Member, {"roles__has": "tosa"})] == ["a", "b"]
+            either = {"roles__has": [m.Role.TOSA, "teacher"]}
+            assert tx.count(m.Member, either) == {(): 3}
+            assert tx.count(m.Member, either, group_by=["county"]) == {("19",): 2, ("10",): 1}
+            assert tx.count(m.Member, {"roles__has": ["researcher"]}) == {(): 0}
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.count(m.Member, {"roles__has": []})
+
     def test_a_dotted_name_reaches_into_a_nested_record(
         self, store: Storage, staff: list[m.Member]
     ) -> None:
