@@ -18,6 +18,7 @@ from cpnetwork.importers import Importer, ImportReport
 from cpnetwork.importers.registry import registered_importers
 from cpnetwork.model import Jurisdiction, NetworkProfile
 from cpnetwork.plugins import PluginHost, get_plugin_manager
+from cpnetwork.reports.service import ReportService
 from cpnetwork.serialization import structure, unstructure
 from cpnetwork.services.attendance import AttendanceService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
@@ -65,6 +66,7 @@ class Network:
         self.resources = ResourceService(context)
         self.surveys = SurveyService(context)
         self.history = HistoryService(context)
+        self.reports = ReportService(context)
 
     @classmethod
     def open(

@@ -34,6 +34,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "cpnetwork.builtins.eligibility",
     "cpnetwork.builtins.waitlist",
     "cpnetwork.builtins.importers",
+    "cpnetwork.builtins.reports",
 )
 
 #: Comma-separated plugin names that must not load (built-in or entry point).
