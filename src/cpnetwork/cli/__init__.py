@@ -31,6 +31,7 @@ from cpnetwork.cli.enrollment import enroll, review, withdraw
 from cpnetwork.cli.members import members_group
 from cpnetwork.cli.plugins import plugins_command
 from cpnetwork.cli.programs import programs_group
+from cpnetwork.cli.reports import report_command
 from cpnetwork.cli.sessions import sessions_group
 from cpnetwork.errors import CpnetworkError, PluginError
 from cpnetwork.plugins import PluginHost, running_plugin
@@ -185,6 +186,7 @@ for _command in (
     withdraw,
     demo_command,
     plugins_command,
+    report_command,
 ):
     cli.add_command(_command)
 

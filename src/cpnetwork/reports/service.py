@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from cpnetwork.errors import NotFoundError, PluginError
+from cpnetwork.plugins import PluginHost
 from cpnetwork.reports.filters import Filters
 from cpnetwork.reports.report import Report, ReportDefinition, Section
 from cpnetwork.services.context import Context
@@ -44,15 +45,7 @@ class ReportService:
     def definitions(self) -> dict[str, ReportDefinition]:
         """Registered reports by name, from the ``register_reports`` hook (read once)."""
         if self._definitions is None:
-            found: dict[str, ReportDefinition] = {}
-            for plugin, answer in self._context.plugins.call_all("register_reports"):
-                for definition in _checked(plugin, answer):
-                    if definition.name in found:
-                        raise PluginError(
-                            plugin, "register_reports", f"report {definition.name!r} is taken"
-                        )
-                    found[definition.name] = definition
-            self._definitions = dict(sorted(found.items()))
+            self._definitions = registered_reports(self._context.plugins)
         return self._definitions
 
     def names(self) -> list[str]:
@@ -110,6 +103,19 @@ class ReportService:
         call.__name__ = name
         call.__doc__ = self.definitions()[name].description
         return call
+
+
+def registered_reports(host: PluginHost) -> dict[str, ReportDefinition]:
+    """The reports plugins register, by name, sorted; a name taken twice is a PluginError."""
+    found: dict[str, ReportDefinition] = {}
+    for plugin, answer in host.call_all("register_reports"):
+        for definition in _checked(plugin, answer):
+            if definition.name in found:
+                raise PluginError(
+                    plugin, "register_reports", f"report {definition.name!r} is taken"
+                )
+            found[definition.name] = definition
+    return dict(sorted(found.items()))
 
 
 def _checked(plugin: str, answer: Any) -> list[ReportDefinition]:
