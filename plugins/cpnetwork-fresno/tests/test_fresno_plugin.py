@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cpnetwork_fresno import COE_ONLY_TAG, DigestEntry
+from cpnetwork_fresno import COE_ONLY_TAG, CohortRow, DigestEntry
 
 from cpnetwork import Network, NotEligibleError, ValidationError
 from cpnetwork.cli import CliConfig, cli
@@ -35,6 +35,7 @@ def test_plugin_loads_by_entry_point(net: Network) -> None:
         "register_commands",
         "register_member_fields",
         "register_record_kinds",
+        "report_sections",
     ]
 
 
@@ -99,3 +100,24 @@ def test_a_refused_change_leaves_no_digest_entry(net: Network) -> None:
         net.enrollment.register(program.id, member.id)
     with net.storage.transaction() as tx:
         assert tx.find(DigestEntry) == []
+
+
+def test_reach_report_gains_fresnos_cohort_section(net: Network) -> None:
+    # Fresno members: two of 2023 (one stored by county name), one of 2024, one not set;
+    # the Los Angeles member of 2024 is not Fresno's.
+    net.members.add(email="a@fcss.org", county="10", custom={"fresno_cohort": "2023"})
+    net.members.add(email="b@fcss.org", county="Fresno", custom={"fresno_cohort": "2023"})
+    net.members.add(email="c@fcss.org", county="10", custom={"fresno_cohort": "2024"})
+    net.members.add(email="d@fcss.org", county="10")
+    net.members.add(email="e@lacoe.edu", county="19", custom={"fresno_cohort": "2024"})
+    report = net.reports.reach()
+    assert report.sections[-1].key == "fresno_cohorts"
+    assert list(report.section("fresno_cohorts").rows) == [
+        CohortRow(cohort="2022", members=0),
+        CohortRow(cohort="2023", members=2),
+        CohortRow(cohort="2024", members=1),
+        CohortRow(cohort="2025", members=0),
+        CohortRow(cohort="(none)", members=1),
+    ]
+    assert [s.key for s in net.reports.reach(county="19").sections][-1] == "no_members"
+    assert "fresno_cohorts" not in [s.key for s in net.reports.equity().sections]

@@ -9,13 +9,15 @@ What a county asks for, each through one hook:
   written to the plugin's own table in the same transaction as the change
   (``register_record_kinds`` + ``record_event``), so the digest never misses or
   invents one;
-- a command, ``cpnetwork fresno digest``, that prints the digest (``register_commands``).
+- a command, ``cpnetwork fresno digest``, that prints the digest (``register_commands``);
+- a section of the reach report: Fresno's members by science cohort (``report_sections``).
 """
 
 from __future__ import annotations
 
 from cpnetwork_fresno.commands import register_commands
 from cpnetwork_fresno.digest import DigestEntry, record_event, register_record_kinds
+from cpnetwork_fresno.reach import CohortRow, report_sections
 from cpnetwork_fresno.rules import (
     COE_ONLY_TAG,
     FRESNO,
@@ -26,10 +28,12 @@ from cpnetwork_fresno.rules import (
 __all__ = [
     "COE_ONLY_TAG",
     "FRESNO",
+    "CohortRow",
     "DigestEntry",
     "check_eligibility",
     "record_event",
     "register_commands",
     "register_member_fields",
     "register_record_kinds",
+    "report_sections",
 ]
