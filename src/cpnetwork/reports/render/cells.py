@@ -18,7 +18,7 @@ from cpnetwork.reports.report import Cell
 NOTHING = "-"
 
 #: Bidirectional embeddings, overrides, isolates and marks (Trojan Source, CVE-2021-42574).
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 #: First characters a spreadsheet reads as the start of a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -30,7 +30,7 @@ def clean_text(text: str) -> str:
     """``text`` without control or bidi characters; line breaks and tabs become spaces."""
     kept = []
     for char in text:
-        if char in _BIDI:
+        if char in BIDI:
             continue
         if unicodedata.category(char) == "Cc":
             kept.append(" " if char in "\t\n\r\v\f" else "")

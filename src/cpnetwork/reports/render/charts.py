@@ -10,6 +10,7 @@ for sections too long to picture, :func:`svg` returns None and the page keeps th
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from cpnetwork.reports.render.cells import clean_text
@@ -17,6 +18,7 @@ from cpnetwork.reports.report import Section
 
 #: Sections with more rows than this are left as tables.
 MAX_BARS = 80
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 _COLOURS = ("#2b6cb0", "#dd6b20", "#38a169", "#805ad5")
 
 
@@ -71,7 +73,8 @@ def svg(section: Section, salt: str) -> str | None:
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
     text = out.getvalue()
-    return text[text.index("<svg") :]
+    # The RDF metadata block names the creator and schema URLs: nothing a page needs.
+    return _METADATA.sub("", text[text.index("<svg") :])
 
 
 def _number(value: Any) -> float:

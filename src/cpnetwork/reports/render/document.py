@@ -20,8 +20,9 @@
 Keys appear in this order; row keys are the columns' keys, in column order.  Dates
 and datetimes are ISO 8601 text, percentages numbers from 0 to 100, unknowns null.
 Text keeps the data's characters; ``<``, ``>``, ``&`` and the line separators
-U+2028 / U+2029 are written as JSON unicode escapes, so the text stays inert even if a page
-embeds it (they decode to the same characters).
+U+2028 / U+2029, and the bidirectional controls, are written as JSON unicode escapes,
+so the text stays inert even if a page embeds it or a terminal shows the file (they
+decode to the same characters).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cpnetwork.reports.render.cells import json_value
+from cpnetwork.reports.render.cells import BIDI, json_value
 from cpnetwork.reports.report import Report
 
 #: The version of the document's shape: raised when a key changes meaning or goes.
@@ -72,11 +73,6 @@ def render_json(report: Report) -> str:
     return text + "\n"
 
 
-#: Characters a page embedding the JSON could read as markup or as a line break.
-_INERT = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
+#: Characters a page embedding the JSON could read as markup or as a line break, and the
+#: bidi controls that would reorder the file as shown.
+_INERT = {char: f"\\u{ord(char):04x}" for char in "<>&\u2028\u2029" + "".join(sorted(BIDI))}
