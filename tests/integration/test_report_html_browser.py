@@ -6,7 +6,6 @@ through Playwright; without it these tests skip with a one-line reason.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from cpnetwork import Network
 from cpnetwork.reports.render import write
 from cpnetwork.testing.pytest_plugin import FrozenClock
+from report_network import SCRIPT, build_small_network, open_network
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -23,9 +23,6 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (the test extra)")
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "reports"))
-from report_network import SCRIPT, build_small_network, open_network  # noqa: E402
 
 
 @pytest.fixture(scope="module")

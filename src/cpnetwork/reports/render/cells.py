@@ -76,7 +76,8 @@ def spreadsheet_safe(value: Cell) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+#: What makes inline Markdown (emphasis, code, links, strike-through) or ends a table cell.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def markdown_text(value: Cell) -> str:

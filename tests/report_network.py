@@ -1,4 +1,4 @@
-"""A small network, built by hand, on each store: the memory store, SQLite, PostgreSQL.
+"""A small network for the report tests, built by hand; every store gets the same one.
 
 Every number the report tests expect is worked out from what is written here; the
 same expectations on every store show the stores agree.
