@@ -28,9 +28,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import cpnetwork_california
+from attrs import frozen
 
-from cpnetwork import Network
-from cpnetwork.model import CompletionRule, EnrollmentPolicy, SurveyItem
+from cpnetwork import Network, hookimpl
+from cpnetwork.model import CompletionRule, EnrollmentPolicy, Member, SurveyItem
+from cpnetwork.reports import Filters, ReportDefinition, Scope, Section, column
 from cpnetwork.testing.pytest_plugin import FrozenClock
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -185,3 +187,52 @@ def build_small_network(net: Network, clock: FrozenClock) -> dict[str, Any]:
         "admins": admins,
         "survey": survey,
     }
+
+
+@frozen(kw_only=True)
+class NameRow:
+    """A member by name (what a plugin's section might list)."""
+
+    name: str = column("Name", "the member's name")
+    county: str | None = column("County", "as stored")
+
+
+def members_by_name(network: Network, scope: Scope) -> list[Section]:
+    with network.reports.reading() as tx:
+        found = tx.find(Member, scope.members(), order_by=["given_name"])
+    return [
+        Section(
+            key="names",
+            title="Members",
+            row_type=NameRow,
+            rows=[NameRow(name=m.name, county=m.county) for m in found],
+        )
+    ]
+
+
+class RosterPlugin:
+    """A third-party report, and a section it adds to the built-in reach report."""
+
+    @hookimpl
+    def register_reports(self) -> list[ReportDefinition]:
+        return [
+            ReportDefinition(
+                name="roster", title="Roster", description="Members by name.", build=members_by_name
+            )
+        ]
+
+    @hookimpl
+    def report_sections(
+        self, report_name: str, filters: Filters, network: Network
+    ) -> list[Section]:
+        if report_name != "reach":
+            return []
+        with network.reports.reading() as tx:
+            n = tx.count(Member, filters.resolve(network).members()).get((), 0)
+        return [Section(key="roster_size", title="Roster size", row_type=RosterSize,
+                        rows=[RosterSize(members=n)])]  # fmt: skip
+
+
+@frozen(kw_only=True)
+class RosterSize:
+    members: int = column("Members", "members on the roster")

@@ -6,62 +6,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from attrs import frozen
 
 from cpnetwork import Network, hookimpl
 from cpnetwork.errors import PluginError, ValidationError
-from cpnetwork.model import Member
-from cpnetwork.reports import Chart, Filters, ReportDefinition, Scope, Section, column
+from cpnetwork.reports import Chart, Filters, ReportDefinition, Section
 from cpnetwork.testing.pytest_plugin import FrozenClock
-
-
-@frozen(kw_only=True)
-class NameRow:
-    """A member by name (what a plugin's section might list)."""
-
-    name: str = column("Name", "the member's name")
-    county: str | None = column("County", "as stored")
-
-
-def members_by_name(network: Network, scope: Scope) -> list[Section]:
-    with network.reports.reading() as tx:
-        found = tx.find(Member, scope.members(), order_by=["given_name"])
-    return [
-        Section(
-            key="names",
-            title="Members",
-            row_type=NameRow,
-            rows=[NameRow(name=m.name, county=m.county) for m in found],
-        )
-    ]
-
-
-class RosterPlugin:
-    """A third-party report, and a section it adds to the built-in reach report."""
-
-    @hookimpl
-    def register_reports(self) -> list[ReportDefinition]:
-        return [
-            ReportDefinition(
-                name="roster", title="Roster", description="Members by name.", build=members_by_name
-            )
-        ]
-
-    @hookimpl
-    def report_sections(
-        self, report_name: str, filters: Filters, network: Network
-    ) -> list[Section]:
-        if report_name != "reach":
-            return []
-        with network.reports.reading() as tx:
-            n = tx.count(Member, filters.resolve(network).members()).get((), 0)
-        return [Section(key="roster_size", title="Roster size", row_type=RosterSize,
-                        rows=[RosterSize(members=n)])]  # fmt: skip
-
-
-@frozen(kw_only=True)
-class RosterSize:
-    members: int = column("Members", "members on the roster")
+from report_network import NameRow, RosterPlugin, RosterSize, members_by_name
 
 
 def open_with(*plugins: Any) -> Network:

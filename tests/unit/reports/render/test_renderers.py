@@ -16,14 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from report_network import FORMULA, SCRIPT, build_small_network, open_network
-from test_report_hooks import RosterPlugin
 
 from cpnetwork import Network
 from cpnetwork.errors import ValidationError
 from cpnetwork.reports.render import FORMATS, render, write
 from cpnetwork.reports.render.cells import FORMULA_STARTS, clean_text, spreadsheet_safe
 from cpnetwork.testing.pytest_plugin import FrozenClock
+from report_network import FORMULA, SCRIPT, RosterPlugin, build_small_network, open_network
 
 #: Hidden in a name: an escape sequence that would colour the terminal, a right-to-left
 #: override that would reorder what follows.
