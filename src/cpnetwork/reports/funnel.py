@@ -4,6 +4,11 @@ Stages count enrollments that *reached* a status (from the transitions table, gr
 by program and step in one query): the lifecycle has no loops, so an enrollment
 reaches each status at most once.  Waitlist length and open offers are the current
 statuses (from the enrollments table).
+
+Days to decision: each decided application has exactly one decision step (applied or
+under review to accepted, waitlisted or declined).  The store sums the decision
+instants and, for the same enrollments, the instants they were made (``total`` of a
+datetime field, in seconds); the difference over their number is the mean wait.
 """
 
 from __future__ import annotations
@@ -22,6 +27,13 @@ if TYPE_CHECKING:
     from cpnetwork.network import Network
 
 S = EnrollmentStatus
+#: Where an application waits for a decision, and the decisions.
+_UNDECIDED = (S.APPLIED.value, S.UNDER_REVIEW.value)
+_DECISIONS = (S.ACCEPTED.value, S.WAITLISTED.value, S.DECLINED.value)
+
+
+def _mean_days(seconds: float, n: int) -> float | None:
+    return round(seconds / n / 86400, 1) if n else None
 
 
 @frozen(kw_only=True)
@@ -44,6 +56,10 @@ class FunnelRow:
     expired: int = column("Expired offers", "offers not taken up in time")
     percent_completed: float | None = column(
         "% completed", "completed / enrolled, 0-100 (None: nobody enrolled)"
+    )  # fmt: skip
+    days_to_decision: float | None = column(
+        "Days to decision", "mean days from application to accepted, waitlisted or declined "
+        "(None: no application decided)"
     )  # fmt: skip
 
 
@@ -68,6 +84,16 @@ def build(network: Network, scope: Scope) -> Sequence[Section]:
         )
         programs = tx.find(Program, {"id": sorted(k[0] for k in entered)},
                            order_by=["-program_year", "title"])  # fmt: skip
+        decisions: dict[str, Any] = {**steps_where, "from_status": list(_UNDECIDED),
+                                     "to_status": list(_DECISIONS)}  # fmt: skip
+        decided = tx.count(Transition, decisions, group_by=["program_id"])
+        decided_at = tx.total(Transition, "at", decisions, group_by=["program_id"])
+        applied_at = tx.total(
+            Enrollment,
+            "created_at",
+            {**where, "id": Matching(Transition, decisions, field="enrollment_id")},
+            group_by=["program_id"],
+        )
 
     def reached(program_id: str, status: EnrollmentStatus, *, not_from: Sequence[S] = ()) -> int:
         skip = {s.value for s in not_from}
@@ -97,6 +123,9 @@ def build(network: Network, scope: Scope) -> Sequence[Section]:
                 cancelled=reached(pid, S.CANCELLED),
                 expired=reached(pid, S.EXPIRED),
                 percent_completed=round(100 * completed / enrolled, 1) if enrolled else None,
+                days_to_decision=_mean_days(
+                    decided_at.get((pid,), 0) - applied_at.get((pid,), 0), decided.get((pid,), 0)
+                ),
             )
         )
     stages = [

@@ -256,7 +256,12 @@ class Transaction(ABC):
         *,
         group_by: Sequence[GroupBy] = (),
     ) -> dict[tuple[Any, ...], float]:
-        """The sum of a numeric field over matching records, grouped like ``count``."""
+        """The sum of a numeric field over matching records, grouped like ``count``.
+
+        A datetime field sums its instants as seconds since 1970-01-01 UTC, so the
+        difference of two totals over paired records (a decision and its application)
+        is their total time apart, computed in the store.
+        """
 
     @abstractmethod
     def lock(self, cls: type, record_id: str) -> None:

@@ -12,6 +12,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -276,6 +277,8 @@ class MemoryTransaction(Transaction):
         key = self._grouping(cls, group_by)
         for record in self._select(cls, where):
             value = _value(record, field_name) or 0
+            if isinstance(value, datetime):
+                value = value.timestamp()
             for group in key(record):
                 sums[group] += value
         if not group_by and not sums:

@@ -344,10 +344,33 @@ def _date_month_sqlite(element: DateMonth, compiler: SQLCompiler, **kw: Any) -> 
     )
 
 
+class EpochSeconds(FunctionElement[float]):
+    """Seconds since 1970-01-01 UTC of a datetime column: (column,)."""
+
+    type = sa.Double()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(EpochSeconds, "postgresql")
+def _epoch_postgresql(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM {compiler.process(column, **kw)})"
+
+
+@compiles(EpochSeconds, "sqlite")
+def _epoch_sqlite(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
+    # Instants are stored as ISO UTC text; 2440587.5 is the Julian day of the epoch.
+    (column,) = list(element.clauses)
+    return f"((julianday({compiler.process(column, **kw)}) - 2440587.5) * 86400.0)"
+
+
 def numeric_column(mapped: MappedKind, name: str) -> ColumnElement[Any]:
     if "." in name:  # a number in a nested record or dict: summed as a float
         return _json_key(mapped, name, 0.0)
     column = scalar_column(mapped, name, "total")
+    if mapped.columns[name].kind is ColumnKind.DATETIME:
+        return EpochSeconds(column)
     if mapped.columns[name].kind not in NUMERIC_KINDS:
         raise _refuse(mapped, f"{name!r} is not a numeric field to total")
     return column

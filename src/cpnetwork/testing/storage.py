@@ -961,6 +961,26 @@ class StorageConformance:
         with store.transaction() as tx, pytest.raises(ValidationError):
             tx.count(m.Member, {"roles__has": []})
 
+    def test_total_of_a_datetime_sums_seconds_since_the_epoch(self, store: Storage) -> None:
+        applied = [
+            _enrollment("p1", "m1", "accepted", created_at=datetime(2024, 9, 1, 9, 0, tzinfo=LA)),
+            _enrollment("p1", "m2", "declined", created_at=datetime(2024, 9, 3, 9, 0, tzinfo=UTC)),
+        ]
+        decided = [
+            m.Transition(enrollment_id=e.id, program_id="p1", member_id=e.member_id,
+                         from_status="applied", to_status=e.status, sequence=2,
+                         at=e.created_at + timedelta(days=days))
+            for e, days in zip(applied, (4, 10), strict=True)
+        ]  # fmt: skip
+        with store.transaction() as tx:
+            tx.insert_many([*applied, *decided])
+        with store.transaction() as tx:
+            started = tx.total(m.Enrollment, "created_at", group_by=["program_id"])
+            ended = tx.total(m.Transition, "at", group_by=["program_id"])
+            one = tx.total(m.Enrollment, "created_at", {"member_id": "m1"})
+        assert ended[("p1",)] - started[("p1",)] == pytest.approx(14 * 86400, abs=0.01)
+        assert one[()] == pytest.approx(applied[0].created_at.timestamp(), abs=0.01)
+
     def test_a_dotted_name_reaches_into_a_nested_record(
         self, store: Storage, staff: list[m.Member]
     ) -> None:

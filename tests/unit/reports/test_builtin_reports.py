@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from report_network import FORMULA, SCRIPT
 
 from cpnetwork import Network
 from cpnetwork.errors import NotFoundError, ValidationError
@@ -21,6 +20,7 @@ from cpnetwork.reports.funnel import FunnelRow, StageRow
 from cpnetwork.reports.history import MaterialEntry, MilestoneEntry, PartnerEntry, YearCount
 from cpnetwork.reports.reach import CountyReach, ReachSummary, RegionReach, RoleReach
 from cpnetwork.reports.surveys import ItemResult
+from report_network import FORMULA, SCRIPT
 
 Small = tuple[Network, dict[str, Any]]
 LA = ZoneInfo("America/Los_Angeles")
@@ -162,14 +162,15 @@ def test_equity(small: Small) -> None:
 def test_funnel(small: Small) -> None:
     net, records = small
     report = net.reports.funnel()
+    # Four academy applications decided ten days after they came (m7 withdrew first).
     assert rows(report, "by_program") == [
         # m4 invited from interested (an acceptance without the step), m5 still interested.
         FunnelRow(program=ADMINS, entered=2, accepted=1, enrolled=1, completed=0,
                   waitlisted_now=0, offered_now=0, declined=0, withdrawn=0, cancelled=0,
-                  expired=0, percent_completed=0.0),
+                  expired=0, percent_completed=0.0, days_to_decision=None),
         FunnelRow(program=ACADEMY, entered=5, accepted=2, enrolled=2, completed=1,
                   waitlisted_now=1, offered_now=0, declined=1, withdrawn=1, cancelled=0,
-                  expired=0, percent_completed=50.0),
+                  expired=0, percent_completed=50.0, days_to_decision=10.0),
     ]  # fmt: skip
     assert rows(report, "stages") == [
         StageRow(stage="Interested or applied", enrollments=7),
