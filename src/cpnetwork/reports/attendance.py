@@ -1,8 +1,9 @@
 """Attendance and completion: per session, per program, and month by month.
 
-Attendance records are counted in the store, grouped by session (or program) and
-status; sessions and programs, the rows the report shows, are read for their titles
-and dates.  A month is the month a session starts in the network's time zone.
+Attendance records are counted in the store in one pass, grouped by session and
+status; each session's program and month (grouped counts of the sessions) fold those
+into programs and months.  Sessions and programs, the rows the report shows, are read
+for their titles and dates.  A month is the month a session starts in the network's time zone.
 """
 
 from __future__ import annotations
@@ -87,19 +88,36 @@ def build(network: Network, scope: Scope) -> Sequence[Section]:
     completed_or_not = [EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED,
                         EnrollmentStatus.INCOMPLETE]  # fmt: skip
     with network.reports.reading() as tx:
+        # One pass over the attendance; programs and months come from the sessions.
         per_session = tx.count(Attendance, attendance_where, group_by=["session_id", "status"])
-        per_program = tx.count(Attendance, attendance_where, group_by=["program_id", "status"])
-        held = tx.count(Session, sessions_where, group_by=["program_id"])
-        months = tx.count(Session, sessions_where, group_by=["id", Month("start", zone)])
+        placed = tx.count(
+            Session,
+            scope.sessions(),
+            group_by=["id", "program_id", "cancelled", Month("start", zone)],
+        )
         enrollments = tx.count(
             Enrollment,
             {**scope.enrollments(), "status": completed_or_not},
             group_by=["program_id", "status"],
         )
         shown = tx.find(Session, sessions_where, order_by=["start"])
-        program_ids = sorted({k[0] for k in held} | {k[0] for k in per_program}
-                             | {k[0] for k in enrollments})  # fmt: skip
+        program_ids = sorted({k[1] for k in placed} | {k[0] for k in enrollments})
         programs = {p.id: p for p in tx.find(Program, {"id": program_ids})}
+    program_of = {session_id: program_id for (session_id, program_id, _, _) in placed}
+    month_of = {session_id: month for (session_id, _, cancelled, month) in placed if not cancelled}
+    held: dict[str, int] = {}
+    for session_id in month_of:
+        held[program_of[session_id]] = held.get(program_of[session_id], 0) + 1
+    per_program: dict[str, list[int]] = {}  # program: [attended, recorded]
+    for (session_id, status), n in per_session.items():
+        tally = per_program.setdefault(program_of.get(session_id, ""), [0, 0])
+        tally[0] += n if status in ATTENDED else 0
+        tally[1] += n
+    completion: dict[str, list[int]] = {}  # program: [completed, enrolled]
+    for (program_id, status), n in enrollments.items():
+        tally = completion.setdefault(program_id, [0, 0])
+        tally[0] += n if status == EnrollmentStatus.COMPLETED.value else 0
+        tally[1] += n
 
     def title(program_id: str) -> str:
         program = programs.get(program_id)
@@ -126,14 +144,12 @@ def build(network: Network, scope: Scope) -> Sequence[Section]:
         )
     program_rows = []
     for pid in sorted(programs, key=lambda p: (-programs[p].program_year, programs[p].title)):
-        recorded = sum(n for (p, _), n in per_program.items() if p == pid)
-        attended = sum(n for (p, s), n in per_program.items() if p == pid and s in ATTENDED)
-        enrolled = sum(n for (p, _), n in enrollments.items() if p == pid)
-        completed = enrollments.get((pid, EnrollmentStatus.COMPLETED.value), 0)
+        attended, recorded = per_program.get(pid, (0, 0))
+        completed, enrolled = completion.get(pid, (0, 0))
         program_rows.append(
             ProgramAttendance(
                 program=title(pid),
-                sessions=held.get((pid,), 0),
+                sessions=held.get(pid, 0),
                 attended=attended,
                 recorded=recorded,
                 percent_attended=_percent(attended, recorded),
@@ -142,7 +158,6 @@ def build(network: Network, scope: Scope) -> Sequence[Section]:
                 percent_completed=_percent(completed, enrolled),
             )
         )
-    month_of = {session_id: month for (session_id, month) in months}
     by_month: dict[str, list[int]] = {}
     for month in month_of.values():
         by_month.setdefault(month, [0, 0, 0])[0] += 1

@@ -119,21 +119,26 @@ def build(network: Network, scope: Scope) -> Sequence[Section]:
     """The reach report's sections: summary, by county, region, role; counties with no one."""
     places = Places(network.jurisdictions, scope)
     where: dict[str, Any] = dict(scope.members())
-    leaders_where = {**where, "roles__has": list(LEADER_ROLES)}
     with network.reports.reading() as tx:
-        members = places.by_code(tx.count(Member, where, group_by=["county"]))
-        leaders = places.by_code(tx.count(Member, leaders_where, group_by=["county"]))
-        sums = {
-            name: places.by_code(tx.total(Member, name, where, group_by=["county"]))
-            for name in (_TEACHERS, _STUDENTS)
-        }
-        reporting = {
-            name: places.by_code(
-                tx.count(Member, {**where, f"{name}__ne": None}, group_by=["county"])
-            )
-            for name in (_TEACHERS, _STUDENTS)
-        }
+        # One pass over the members for every number by county, one for the roles.
+        counted = tx.aggregate(
+            Member,
+            where,
+            group_by=["county"],
+            counts={"leaders": {"roles__has": list(LEADER_ROLES)}},
+            sums=[_TEACHERS, _STUDENTS],
+        )
         roles = tx.count(Member, where, group_by=[Each("roles")])
+    members = places.by_code({k: a.count for k, a in counted.items()})
+    leaders = places.by_code({k: a.counts["leaders"] for k, a in counted.items()})
+    sums = {
+        name: places.by_code({k: a.sums[name] for k, a in counted.items()})
+        for name in (_TEACHERS, _STUDENTS)
+    }
+    reporting = {
+        name: places.by_code({k: a.present[name] for k, a in counted.items()})
+        for name in (_TEACHERS, _STUDENTS)
+    }
 
     def county_row(code: str, name: str, region: str | None) -> CountyReach:
         return CountyReach(

@@ -1,6 +1,7 @@
 """Storage: the SPI, the core record kinds and the built-in memory backend."""
 
 from cpnetwork.storage.base import (
+    Aggregate,
     Each,
     GroupBy,
     Matching,
@@ -15,6 +16,7 @@ from cpnetwork.storage.memory import MemoryStorage
 
 __all__ = [
     "CORE_KINDS",
+    "Aggregate",
     "Each",
     "GroupBy",
     "Matching",

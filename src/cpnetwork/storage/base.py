@@ -44,6 +44,17 @@ run in the database, so no id is loaded)::
 
 A dotted name also reaches into a nested record field (``reach.teachers_supported``)
 in ``where`` and as the field ``total`` sums.
+
+``aggregate`` answers several questions of one kind of record in one pass: how many
+match, how many of those also match further conditions, and sums of fields with how
+many records set them::
+
+    tx.aggregate(Member, group_by=["county"],
+                 counts={"leaders": {"roles__has": ["tosa", "science_lead"]}},
+                 sums=["reach.teachers_supported"])
+    # {("19",): Aggregate(count=9, counts={"leaders": 4},
+    #                     sums={"reach.teachers_supported": 310.0},
+    #                     present={"reach.teachers_supported": 5}), ...}
 """
 
 from __future__ import annotations
@@ -156,6 +167,20 @@ class Matching:
     field: str = "id"
 
 
+@frozen
+class Aggregate:
+    """One group's answer to ``Transaction.aggregate``."""
+
+    #: Records in the group.
+    count: int
+    #: Of those, how many also match each named condition.
+    counts: Mapping[str, int]
+    #: The sum of each field (missing values add nothing; datetimes as epoch seconds).
+    sums: Mapping[str, float]
+    #: How many records of the group have each summed field set.
+    present: Mapping[str, int]
+
+
 #: One ``group_by`` entry: a field name, a :class:`Month` or an :class:`Each`.
 GroupBy = str | Month | Each
 
@@ -170,6 +195,14 @@ def split_condition(key: str) -> tuple[str, str]:
 
 def is_collection(value: Any) -> bool:
     return isinstance(value, list | tuple | set | frozenset)
+
+
+def check_counts(cls: type, where: Where | None, counts: Mapping[str, Where]) -> None:
+    """ValidationError when a named count of ``aggregate`` repeats a key of ``where``."""
+    for name, extra in counts.items():
+        shared = sorted(set(extra) & set(where or {}))
+        if shared:
+            raise ValidationError(cls.__name__, None, f"count {name!r} repeats {shared} of where")
 
 
 def refused(url: str, operation: str, why: str = "the transaction is read-only") -> StorageError:
@@ -262,6 +295,39 @@ class Transaction(ABC):
         difference of two totals over paired records (a decision and its application)
         is their total time apart, computed in the store.
         """
+
+    def aggregate(
+        self,
+        cls: type,
+        where: Where | None = None,
+        *,
+        group_by: Sequence[GroupBy] = (),
+        counts: Mapping[str, Where] = {},
+        sums: Sequence[str] = (),
+    ) -> dict[tuple[Any, ...], Aggregate]:
+        """Counts and sums of the records matching ``where``, grouped like ``count``.
+
+        ``counts`` names further conditions (their keys must not repeat ``where``'s): a
+        record counts under a name when it matches both.  Each of ``sums`` is summed
+        like ``total`` and its records with a value counted (``present``).  Backends
+        answer in one query; this default, for any backend, asks ``count`` and
+        ``total`` once per question.
+        """
+        check_counts(cls, where, counts)
+        base = dict(where or {})
+        totals = self.count(cls, base, group_by=group_by)
+        named = {n: self.count(cls, {**base, **w}, group_by=group_by) for n, w in counts.items()}
+        summed = {f: self.total(cls, f, base, group_by=group_by) for f in sums}
+        present = {f: self.count(cls, {**base, f"{f}__ne": None}, group_by=group_by) for f in sums}
+        return {
+            key: Aggregate(
+                count=n,
+                counts={name: named[name].get(key, 0) for name in counts},
+                sums={f: float(summed[f].get(key, 0)) for f in sums},
+                present={f: present[f].get(key, 0) for f in sums},
+            )
+            for key, n in totals.items()
+        }
 
     @abstractmethod
     def lock(self, cls: type, record_id: str) -> None:

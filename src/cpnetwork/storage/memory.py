@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from cpnetwork.errors import DuplicateError, NotFoundError, StorageError, ValidationError
 from cpnetwork.storage.base import (
+    Aggregate,
     Each,
     GroupBy,
     Matching,
@@ -26,6 +27,7 @@ from cpnetwork.storage.base import (
     Storage,
     Transaction,
     Where,
+    check_counts,
     is_collection,
     refused,
     split_condition,
@@ -177,6 +179,11 @@ class MemoryTransaction(Transaction):
                 yield record
 
     def _select(self, cls: type, where: Where | None) -> Iterator[Any]:
+        conditions = self._conditions(cls, where)
+        return (r for r in self._all(cls) if _matches(r, conditions))
+
+    def _conditions(self, cls: type, where: Where | None) -> list[tuple[str, str, Any]]:
+        """A ``where`` checked and compiled for :func:`_matches`."""
         conditions = []
         fields = {a.name for a in cls.__attrs_attrs__}  # type: ignore[attr-defined]
         for key, value in (where or {}).items():
@@ -196,7 +203,7 @@ class MemoryTransaction(Transaction):
                     )
                 value = self._matching(value)
             conditions.append((name, op, value))
-        return (r for r in self._all(cls) if _matches(r, conditions))
+        return conditions
 
     def _matching(self, matching: Matching) -> _Resolved:
         """The values a Matching stands for, read like the SQL stores' subquery."""
@@ -284,6 +291,48 @@ class MemoryTransaction(Transaction):
         if not group_by and not sums:
             sums[()] = 0
         return dict(sums)
+
+    def aggregate(
+        self,
+        cls: type,
+        where: Where | None = None,
+        *,
+        group_by: Sequence[GroupBy] = (),
+        counts: Mapping[str, Where] = {},
+        sums: Sequence[str] = (),
+    ) -> dict[tuple[Any, ...], Aggregate]:
+        check_counts(cls, where, counts)
+        key = self._grouping(cls, group_by)
+        named = {name: self._conditions(cls, extra) for name, extra in counts.items()}
+        fields = {a.name for a in cls.__attrs_attrs__}  # type: ignore[attr-defined]
+        for name in sums:
+            if name.partition(".")[0] not in fields:
+                raise ValidationError(cls.__name__, None, f"no field {name!r} to total")
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        for record in self._select(cls, where):
+            hits = [_matches(record, conditions) for conditions in named.values()]
+            values = [_value(record, name) for name in sums]
+            for group in key(record):
+                tally = groups.setdefault(group, [0, [0] * len(named), [0.0] * len(sums),
+                                                  [0] * len(sums)])  # fmt: skip
+                tally[0] += 1
+                for n, hit in enumerate(hits):
+                    tally[1][n] += hit
+                for n, value in enumerate(values):
+                    if value is not None:
+                        tally[2][n] += value.timestamp() if isinstance(value, datetime) else value
+                        tally[3][n] += 1
+        if not group_by and not groups:
+            groups[()] = [0, [0] * len(named), [0.0] * len(sums), [0] * len(sums)]
+        return {
+            group: Aggregate(
+                count=n,
+                counts=dict(zip(named, hits, strict=True)),
+                sums=dict(zip(sums, summed, strict=True)),
+                present=dict(zip(sums, present, strict=True)),
+            )
+            for group, (n, hits, summed, present) in groups.items()
+        }
 
     def lock(self, cls: type, record_id: str) -> None:
         # The store's single lock already serializes every transaction.

@@ -28,7 +28,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import wraps
 from itertools import islice
@@ -39,12 +39,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from cpnetwork.errors import DuplicateError, NotFoundError, SchemaVersionError, StorageError
 from cpnetwork.storage.base import (
+    Aggregate,
     GroupBy,
     Matching,
     RecordKind,
     Storage,
     Transaction,
     Where,
+    check_counts,
     is_collection,
     refused,
 )
@@ -521,6 +523,45 @@ class SQLTransaction(Transaction):
         query = query.where(where_clause(mapped, where, dialect, self._mapped)).group_by(*groups)
         rows = self._connection.execute(query)
         return {tuple(row[:-1]): float(row[-1]) for row in rows}
+
+    @_translated("aggregate")
+    def aggregate(
+        self,
+        cls: type,
+        where: Where | None = None,
+        *,
+        group_by: Sequence[GroupBy] = (),
+        counts: Mapping[str, Where] = {},
+        sums: Sequence[str] = (),
+    ) -> dict[tuple[Any, ...], Aggregate]:
+        """One query: ``COUNT(*)``, ``SUM(CASE WHEN condition ...)`` per named count,
+        ``SUM(field)`` and ``COUNT(field)`` per summed field."""
+        check_counts(cls, where, counts)
+        mapped = self._mapped(cls)
+        dialect = self._connection.dialect
+        groups, source = grouping(mapped, list(group_by), dialect)
+        measures: list[Any] = [sa.func.count()]
+        for extra in counts.values():
+            matched = where_clause(mapped, extra, dialect, self._mapped)
+            measures.append(sa.func.coalesce(sa.func.sum(sa.case((matched, 1), else_=0)), 0))
+        for name in sums:
+            column = numeric_column(mapped, name)
+            measures += [sa.func.coalesce(sa.func.sum(column), 0), sa.func.count(column)]
+        query = sa.select(*groups, *measures).select_from(source)
+        query = query.where(where_clause(mapped, where, dialect, self._mapped)).group_by(*groups)
+        answer: dict[tuple[Any, ...], Aggregate] = {}
+        width = len(groups)
+        for row in self._connection.execute(query):
+            values = list(row[width:])
+            named = values[1 : 1 + len(counts)]
+            pairs = values[1 + len(counts) :]
+            answer[tuple(row[:width])] = Aggregate(
+                count=int(values[0]),
+                counts={n: int(v) for n, v in zip(counts, named, strict=True)},
+                sums={f: float(pairs[2 * i]) for i, f in enumerate(sums)},
+                present={f: int(pairs[2 * i + 1]) for i, f in enumerate(sums)},
+            )
+        return answer
 
     @_translated("lock")
     def lock(self, cls: type, record_id: str) -> None:

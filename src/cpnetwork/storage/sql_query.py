@@ -263,6 +263,17 @@ def _has(mapped: MappedKind, name: str, value: Any, dialect: sa.Dialect) -> Colu
     wanted = [plain(v) for v in (value if is_collection(value) else [value]) if v is not None]
     if not wanted:
         raise _refuse(mapped, f"{name}__has: give the values to look for, not {value!r}")
+    if dialect.name == "postgresql" and all(isinstance(v, str) for v in wanted):
+        # JSONB's own "holds any of these strings" operator, which its indexes serve.
+        spec = mapped.columns.get(name)
+        if spec is None or spec.scalar:
+            raise _refuse(mapped, f"{name!r} is not a collection field to look in")
+        array = sa.cast(
+            sa.bindparam(None, wanted, type_=postgresql.ARRAY(sa.Text())),
+            postgresql.ARRAY(sa.Text()),
+        )
+        has_any: ColumnElement[bool] = mapped.table.c[name].op("?|", return_type=sa.Boolean)(array)
+        return has_any
     items = _each_items(mapped, Each(name), dialect)
     found = sa.select(sa.literal(1)).select_from(items).where(items.c.value.in_(wanted))
     return sa.exists(found)

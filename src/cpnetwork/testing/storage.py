@@ -34,7 +34,15 @@ from attrs import field, frozen
 
 from cpnetwork import model as m
 from cpnetwork.errors import DuplicateError, NotFoundError, StorageError, ValidationError
-from cpnetwork.storage.base import Each, Matching, Month, RecordKind, Storage
+from cpnetwork.storage.base import (
+    Aggregate,
+    Each,
+    Matching,
+    Month,
+    RecordKind,
+    Storage,
+    Transaction,
+)
 from cpnetwork.storage.kinds import CORE_KINDS
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -980,6 +988,48 @@ class StorageConformance:
             one = tx.total(m.Enrollment, "created_at", {"member_id": "m1"})
         assert ended[("p1",)] - started[("p1",)] == pytest.approx(14 * 86400, abs=0.01)
         assert one[()] == pytest.approx(applied[0].created_at.timestamp(), abs=0.01)
+
+    def test_aggregate_counts_and_sums_in_one_pass(
+        self, store: Storage, staff: list[m.Member]
+    ) -> None:
+        leaders: dict[str, dict[str, Any]] = {
+            "leaders": {"roles__has": ["tosa"]},
+            "teachers": {"roles__has": "teacher"},
+        }
+        sums = ["reach.teachers_supported", "reach.students_reached"]
+        with store.transaction() as tx:
+            by_county = tx.aggregate(m.Member, group_by=["county"], counts=leaders, sums=sums)
+            everyone = tx.aggregate(m.Member, {"county": ["10", "19"]}, sums=sums)
+            nobody = tx.aggregate(m.Member, {"county": "99"}, counts=leaders, sums=sums)
+            by_default = Transaction.aggregate(
+                tx, m.Member, group_by=["county"], counts=leaders, sums=sums
+            )
+            with pytest.raises(ValidationError, match="repeats"):
+                tx.aggregate(m.Member, {"county": "19"}, counts={"x": {"county": "10"}})
+        assert by_county == {
+            ("19",): Aggregate(
+                count=2,
+                counts={"leaders": 2, "teachers": 1},
+                sums={"reach.teachers_supported": 50.0, "reach.students_reached": 900.0},
+                present={"reach.teachers_supported": 2, "reach.students_reached": 1},
+            ),
+            ("10",): Aggregate(
+                count=2,
+                counts={"leaders": 0, "teachers": 1},
+                sums={"reach.teachers_supported": 0.0, "reach.students_reached": 0.0},
+                present={"reach.teachers_supported": 0, "reach.students_reached": 0},
+            ),
+        }
+        assert by_default == by_county  # the SPI's default answers the same
+        assert everyone[()].count == 4 and everyone[()].sums["reach.teachers_supported"] == 50
+        assert nobody == {
+            (): Aggregate(
+                count=0,
+                counts={"leaders": 0, "teachers": 0},
+                sums={"reach.teachers_supported": 0.0, "reach.students_reached": 0.0},
+                present={"reach.teachers_supported": 0, "reach.students_reached": 0},
+            )
+        }
 
     def test_a_dotted_name_reaches_into_a_nested_record(
         self, store: Storage, staff: list[m.Member]
