@@ -52,10 +52,6 @@ class Places:
             folded[code] = folded.get(code, 0) + value
         return folded
 
-    def region_of(self, code: str) -> str | None:
-        county = next((c for c in self.counties if c.code == code), None) or self.county(code)
-        return county.region_code if county is not None else None
-
     @staticmethod
     def county_label(code: str) -> str:
         """The name shown for a county no jurisdiction knows (or none at all)."""

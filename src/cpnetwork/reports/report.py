@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -43,6 +44,7 @@ class Column:
     doc: str
 
 
+@cache
 def columns_of(row_type: type) -> tuple[Column, ...]:
     """The columns of a row type, in field order (every field must be a :func:`column`)."""
     found = []
