@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from attrs import field, frozen
@@ -34,6 +34,9 @@ from attrs import field, frozen
 from cpnetwork.errors import NotFoundError, ValidationError
 from cpnetwork.model import County, Enrollment, Jurisdiction, Member, Program, Region, Session
 from cpnetwork.storage.base import Matching, Where
+
+if TYPE_CHECKING:
+    from cpnetwork.network import Network
 
 
 def _texts(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -83,7 +86,7 @@ class Filters:
                 shown[name] = value.isoformat() if isinstance(value, date) else value
         return shown
 
-    def resolve(self, network: Any) -> Scope:
+    def resolve(self, network: Network) -> Scope:
         """Check the filters against ``network``; the queries they give.
 
         An unknown county or region is a ValidationError, an unknown program a
@@ -134,7 +137,7 @@ def _region(jurisdictions: list[Jurisdiction], value: str) -> Region:
     raise ValidationError("region", value, "is not a region of any registered jurisdiction")
 
 
-def _programs(network: Any, wanted: tuple[str, ...]) -> tuple[str, ...] | None:
+def _programs(network: Network, wanted: tuple[str, ...]) -> tuple[str, ...] | None:
     """Program ids for ids or exact (case-insensitive) titles; None: no program filter."""
     if not wanted:
         return None
