@@ -6,7 +6,7 @@ DEMO_DB ?= demo-network.db
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 TEST_PLUGINS := $(wildcard tests/plugins/*/pyproject.toml)
 
-.PHONY: demo test soak bench lint clean
+.PHONY: demo test soak bench lint docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.installed-demo: $(BIN)/python pyproject.toml $(PLUGINS)
 
 $(VENV)/.installed-test: $(BIN)/python pyproject.toml $(PLUGINS) $(TEST_PLUGINS)
 	$(BIN)/pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS) $(TEST_PLUGINS),-e $(dir $(p)))
+	touch $@
+
+$(VENV)/.installed-docs: $(BIN)/python pyproject.toml $(PLUGINS)
+	$(BIN)/pip install --quiet -e '.[docs]' $(foreach p,$(PLUGINS),-e $(dir $(p)))
 	touch $@
 
 demo: $(VENV)/.installed-demo
@@ -33,6 +37,10 @@ test: lint
 
 soak: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=soak $(BIN)/pytest -q
+
+# The documentation site (MkDocs + Material + mkdocstrings) into site/; any warning fails.
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
