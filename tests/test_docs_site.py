@@ -186,3 +186,21 @@ def test_the_tutorial_command_lines_run_on_the_network_it_built(tmp_path: Path) 
             result = CliRunner().invoke(cli, args)
             assert result.exit_code == 0, f"{line}\n{result.output}"
         assert Path("attendance.md").read_text().startswith("# Attendance")
+
+
+# -- the storage backend example ---------------------------------------------------------
+def test_the_storage_page_backend_passes_the_conformance_suite(tmp_path: Path) -> None:
+    """The backend and conformance class the page shows, run as the page says to."""
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "storage.md").read_text(), re.DOTALL)
+    backend, conformance = blocks[-2:]
+    assert "open_storage" in backend and "StorageConformance" in conformance
+    (tmp_path / "test_scratch_backend.py").write_text(f"{backend}\n{conformance}")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", tmp_path],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout
