@@ -6,7 +6,7 @@ DEMO_DB ?= demo-network.db
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 TEST_PLUGINS := $(wildcard tests/plugins/*/pyproject.toml)
 
-.PHONY: demo test soak bench lint docs clean
+.PHONY: demo test soak bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,17 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml $(PLUGINS) $(TEST_PLUGINS)
 	$(BIN)/pip install --quiet -e '.[test]' $(foreach p,$(PLUGINS) $(TEST_PLUGINS),-e $(dir $(p)))
 	touch $@
 
+demo: $(VENV)/.installed-demo
+	$(BIN)/python -m cpnetwork.demo $(DEMO_DB)
+
+# The documentation site (MkDocs + Material + mkdocstrings) into site/; any warning fails.
+.PHONY: docs
 $(VENV)/.installed-docs: $(BIN)/python pyproject.toml $(PLUGINS)
 	$(BIN)/pip install --quiet -e '.[docs]' $(foreach p,$(PLUGINS),-e $(dir $(p)))
 	touch $@
 
-demo: $(VENV)/.installed-demo
-	$(BIN)/python -m cpnetwork.demo $(DEMO_DB)
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -37,10 +42,6 @@ test: lint
 
 soak: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=soak $(BIN)/pytest -q
-
-# The documentation site (MkDocs + Material + mkdocstrings) into site/; any warning fails.
-docs: $(VENV)/.installed-docs
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
