@@ -23,6 +23,15 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml $(PLUGINS) $(TEST_PLUGINS)
 demo: $(VENV)/.installed-demo
 	$(BIN)/python -m cpnetwork.demo $(DEMO_DB)
 
+# The documentation site (MkDocs + Material + mkdocstrings) into site/; any warning fails.
+.PHONY: docs
+$(VENV)/.installed-docs: $(BIN)/python pyproject.toml $(PLUGINS)
+	$(BIN)/pip install --quiet -e '.[docs]' $(foreach p,$(PLUGINS),-e $(dir $(p)))
+	touch $@
+
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

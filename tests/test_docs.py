@@ -14,7 +14,7 @@ from cpnetwork import hookspecs
 from cpnetwork.plugins import hook_names
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
@@ -36,7 +36,7 @@ def _matches(expected: str, actual: str) -> bool:
     return re.fullmatch(pattern, actual) is not None
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(ROOT).as_posix() for p in PAGES])
 def test_examples_run_and_print_what_the_page_says(page: Path, tmp_path: Path) -> None:
     blocks = BLOCK.findall(page.read_text())
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
