@@ -51,4 +51,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) .pytest_cache .mypy_cache .ruff_cache .hypothesis .reliability.json
+	rm -rf site $(VENV) $(DEMO_DB) .pytest_cache .mypy_cache .ruff_cache .hypothesis .reliability.json
