@@ -168,6 +168,12 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     )
 
 
+def plan_in_the_docs() -> str:
+    """The plan file docs/cli.md shows (its one TOML block)."""
+    (block,) = re.findall(r"```toml\n(.*?)```", (ROOT / "docs" / "cli.md").read_text(), re.DOTALL)
+    return str(block)
+
+
 def _substitute(line: str, prepared: Prepared) -> str:
     if re.search(r"\b(confirm)\b", line):
         enrollment = prepared.accepted
@@ -210,6 +216,7 @@ def run_example(line: str, prepared: Prepared, folder: Path) -> list[Result]:
     for name in ("backup.json", "roster.csv", "zoom-report.csv"):
         shutil.copy(prepared.path.parent / name, folder / name)
     shutil.copy(PUBSCHLS, folder / "pubschls.txt")
+    (folder / "year.toml").write_text(plan_in_the_docs())
     config = CliConfig(clock=FrozenClock(NOW))
     runner = CliRunner()
     results: list[Result] = []
