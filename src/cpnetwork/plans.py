@@ -361,6 +361,9 @@ def apply_plan(
     context: Context, network: Network, plan: Plan, *, dry_run: bool = False
 ) -> PlanResult:
     """Bring the network in line with ``plan`` in one unit of work; see the module."""
+    if dry_run and context.in_change():
+        # Rolling back would undo the surrounding change too: refuse rather than commit.
+        raise ValidationError("Plan", plan.source, "a dry run cannot join a change in progress")
     changes: list[Change] = []
     with unit_of_work(context, dry_run=dry_run) as uow:
         for program_plan in plan.programs:

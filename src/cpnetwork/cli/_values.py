@@ -10,7 +10,6 @@ date is the end of that day, an opening the start of it (see
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,9 +19,8 @@ import click
 from cpnetwork import recurrence
 from cpnetwork.errors import ValidationError
 from cpnetwork.model.programs import deadline_at, opening_at
+from cpnetwork.plans import parse_duration
 from cpnetwork.serialization import unstructure
-
-_DURATION = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?$")
 
 
 def when(value: str) -> date | datetime:
@@ -71,19 +69,11 @@ def zone_of(name: str) -> ZoneInfo:
 
 def duration(value: str) -> timedelta:
     """``90``, ``90m``, ``1h30m``, ``2h``, ``1d``: a positive length of time."""
-    text = value.strip().lower().replace(" ", "")
-    if text.isdigit():
-        minutes = int(text)
-        found = timedelta(minutes=minutes)
-    else:
-        match = _DURATION.match(text)
-        if not text or match is None:
-            raise click.BadParameter(f"{value!r} is not a duration (90m, 1h30m, 2h, 1d)")
-        days, hours, minutes = (int(part or 0) for part in match.groups())
-        found = timedelta(days=days, hours=hours, minutes=minutes)
-    if found <= timedelta(0):
-        raise click.BadParameter(f"{value!r} is not a positive duration")
-    return found
+    text = value.strip()
+    try:
+        return parse_duration(int(text) if text.isdigit() else text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def as_json(record: Any) -> Any:
