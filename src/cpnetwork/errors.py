@@ -94,9 +94,19 @@ class IllegalTransitionError(ConflictError):
 class NotEligibleError(CpnetworkError):
     """The member fails one or more eligibility rules of the program."""
 
-    def __init__(self, kind: str, record_id: str | None, reasons: Sequence[str]) -> None:
+    def __init__(
+        self,
+        kind: str,
+        record_id: str | None,
+        reasons: Sequence[str],
+        *,
+        subject: str | None = None,
+    ) -> None:
         self.reasons = tuple(reasons)
-        super().__init__(kind, record_id, "not eligible: " + "; ".join(self.reasons))
+        #: Who is refused where, by name (``Ada Lovelace <ada@example.org> for 'Academy'``).
+        self.subject = subject
+        lead = f"{subject} is not eligible" if subject else "not eligible"
+        super().__init__(kind, record_id, f"{lead}: " + "; ".join(self.reasons))
 
 
 class PluginError(CpnetworkError):

@@ -17,6 +17,7 @@ from cpnetwork.fields import CustomField
 from cpnetwork.importers import Importer, ImportReport
 from cpnetwork.importers.registry import registered_importers
 from cpnetwork.model import Actor, Jurisdiction, NetworkProfile
+from cpnetwork.plans import Plan, PlanResult, apply_plan, load_plan
 from cpnetwork.plugins import PluginHost, get_plugin_manager
 from cpnetwork.reports.service import ReportService
 from cpnetwork.scoped import ScopedNetwork
@@ -343,6 +344,20 @@ class Network:
         for written in records:
             tx.update(written)
         return written
+
+    def apply_plan(self, plan: str | Path | Plan, *, dry_run: bool = False) -> PlanResult:
+        """Bring the network in line with a program-year plan (a TOML file or a Plan).
+
+        Idempotent: applying the same plan again changes nothing.  See
+        :mod:`cpnetwork.plans`; times without an offset are on the network's clock.
+        """
+        if not isinstance(plan, Plan):
+            plan = load_plan(
+                plan,
+                timezone=self.profile.timezone,
+                year=self.programs.current_year(),
+            )
+        return apply_plan(self._context, self, plan, dry_run=dry_run)
 
     def count_records(self) -> int:
         """How many records the network holds besides its profile (0: new and empty)."""

@@ -429,7 +429,7 @@ def test_enroll_errors(run: Any, db: Path) -> None:
     run("--db", str(db), "enroll", "Academy", "ada@example.org")
     again = run("--db", str(db), "enroll", "Academy", "ada@example.org")
     assert again.exit_code == 1
-    assert "already in this program" in again.stderr
+    assert "Ada Lovelace <ada@example.org> is already in 'Academy' (2024)" in again.stderr
     no_track = run("--db", str(db), "enroll", "Admins", "bo@example.org", "--track", "x")
     assert no_track.exit_code == 2 and "without tracks" in no_track.stderr
     ineligible = run("--db", str(db), "enroll", "Academy", "cy@example.org", "--track", "x")

@@ -24,12 +24,14 @@ import click
 
 from cpnetwork import __version__
 from cpnetwork.cli._state import DB_ENV, DEFAULT_DB, CliConfig, CliError, CliState, pass_state
+from cpnetwork.cli.attendance import attendance_group
 from cpnetwork.cli.data import export, import_file, import_json
 from cpnetwork.cli.db import db_group
 from cpnetwork.cli.demo import demo_command
-from cpnetwork.cli.enrollment import enroll, review, withdraw
+from cpnetwork.cli.enrollment import accept_offer, confirm, decline_offer, enroll, review, withdraw
 from cpnetwork.cli.members import members_group
 from cpnetwork.cli.notifications import notifications_group, tick_command
+from cpnetwork.cli.plan import plan_group
 from cpnetwork.cli.plugins import plugins_command
 from cpnetwork.cli.programs import programs_group
 from cpnetwork.cli.reports import report_command
@@ -193,7 +195,12 @@ for _command in (
     sessions_group,
     enroll,
     review,
+    confirm,
+    accept_offer,
+    decline_offer,
     withdraw,
+    attendance_group,
+    plan_group,
     demo_command,
     plugins_command,
     notifications_group,

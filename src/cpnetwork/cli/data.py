@@ -81,7 +81,7 @@ def _options(ctx: click.Context, param: click.Parameter, values: Sequence[str]) 
     epilog="""\b
 Examples:
   cpnetwork import members roster.csv --dry-run
-  cpnetwork import attendance zoom-report.csv -o session=3f2a...
+  cpnetwork import zoom-attendance zoom-report.csv -o session=7d41... -o present_minutes=60
 """,
 )
 @click.argument("kind", callback=_check_kind, shell_complete=_complete_kinds)

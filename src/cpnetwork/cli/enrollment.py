@@ -1,4 +1,4 @@
-"""``enroll``, ``review`` and ``withdraw``: moving members through a program."""
+"""``enroll``, ``review``, ``confirm``, the offers and ``withdraw``: members through a program."""
 
 from __future__ import annotations
 
@@ -150,3 +150,45 @@ def withdraw(state: CliState, enrollment: str, reason: str | None) -> None:
     options: dict[str, Any] = {"reason": reason} if reason is not None else {}
     moved = network.enrollment.withdraw(enrollment, **options)
     click.echo(_moved(network, moved, before))
+
+
+def _step(name: str, action: str, summary: str, examples: str) -> click.Command:
+    """A command taking one enrollment one step: the member's own answer."""
+
+    @click.command(name, epilog=f"\b\nExamples:\n{examples}", help=summary)
+    @click.argument("enrollment", metavar="ENROLLMENT")
+    @pass_state
+    def step(state: CliState, enrollment: str) -> None:
+        network = state.open()
+        before = network.enrollment.get(enrollment).status
+        moved = getattr(network.enrollment, action)(enrollment)
+        click.echo(_moved(network, moved, before))
+
+    return step
+
+
+confirm = _step(
+    "confirm",
+    "confirm",
+    """Confirm an accepted member's seat: accepted -> enrolled.
+
+    ENROLLMENT is an enrollment id (`cpnetwork programs show ID --enrollments`).
+    """,
+    "  cpnetwork confirm 3f2a...\n",
+)
+accept_offer = _step(
+    "accept-offer",
+    "accept_offer",
+    """Take up a seat offered from the waitlist before the offer expires.
+
+    In a program enrolling by application the member is then accepted (confirm
+    enrolls them); otherwise enrolled.
+    """,
+    "  cpnetwork accept-offer 3f2a...\n",
+)
+decline_offer = _step(
+    "decline-offer",
+    "decline_offer",
+    """Turn down a seat offered from the waitlist; it goes to the next in line.""",
+    "  cpnetwork decline-offer 3f2a...\n",
+)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from rich.console import RenderableType
 
+from cpnetwork.cli import _values
 from cpnetwork.cli._output import console, details, moment, plain, table
 from cpnetwork.cli._state import CliState, find_member, pass_state
 from cpnetwork.errors import NotFoundError
@@ -46,6 +47,7 @@ def members_group() -> None:
 Examples:
   cpnetwork members list
   cpnetwork members list --county 19 --role tosa --limit 20
+  cpnetwork members list --json
 """,
 )
 @click.option("--county", help="Only members in this county (code or name).")
@@ -55,8 +57,11 @@ Examples:
     help="Only members with this role.",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
+@_values.json_option
 @pass_state
-def list_members(state: CliState, county: str | None, role: str | None, limit: int | None) -> None:
+def list_members(
+    state: CliState, county: str | None, role: str | None, limit: int | None, as_json_: bool
+) -> None:
     """List members by family and given name."""
     network = state.open()
     where: dict[str, Any] = {}
@@ -67,6 +72,9 @@ def list_members(state: CliState, county: str | None, role: str | None, limit: i
     else:
         wanted = Role(role.lower())
         found = [m for m in network.members.find(where) if wanted in m.roles][:limit]
+    if as_json_:
+        _values.echo_json(found)
+        return
     out = console()
     if not found:
         out.print("No members match.")
@@ -108,14 +116,20 @@ def _profile(network: Network, member: Member) -> list[tuple[str, RenderableType
 Examples:
   cpnetwork members show ada@example.org
   cpnetwork members show 9f1c2e...
+  cpnetwork members show ada@example.org --json
 """,
 )
 @click.argument("member", metavar="EMAIL_OR_ID")
+@_values.json_option
 @pass_state
-def show_member(state: CliState, member: str) -> None:
+def show_member(state: CliState, member: str, as_json_: bool) -> None:
     """Show a member: profile, affiliations and enrollments."""
     network = state.open()
     found = find_member(network, member)
+    if as_json_:
+        listed = network.enrollment.find(where={"member_id": found.id})
+        _values.echo_json({"member": found, "enrollments": listed})
+        return
     out = console()
     out.print(details(_profile(network, found), title=found.name))
     if found.affiliations:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 from attrs import evolve
 
+from cpnetwork.cli import _values
 from cpnetwork.cli._output import console, details, moment, plain, table
 from cpnetwork.cli._state import CliState, find_member, pass_state
 from cpnetwork.model import EmailSettings, MessageStatus, NotificationSettings, WebhookEndpoint
@@ -148,6 +149,7 @@ Examples:
   cpnetwork notifications list
   cpnetwork notifications list --status dead
   cpnetwork notifications list --member ada@example.org
+  cpnetwork notifications list --json
 """,
 )
 @click.option(
@@ -157,12 +159,18 @@ Examples:
 )
 @click.option("--member", metavar="EMAIL_OR_ID", help="Only messages to or about this member.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@_values.json_option
 @pass_state
-def list_messages(state: CliState, status: str | None, member: str | None, limit: int) -> None:
+def list_messages(
+    state: CliState, status: str | None, member: str | None, limit: int, as_json_: bool
+) -> None:
     """List messages in the outbox, oldest first."""
     network = state.open()
     member_id = find_member(network, member).id if member else None
     found = network.notifications.messages(status=status, member_id=member_id, limit=limit)
+    if as_json_:
+        _values.echo_json(found)
+        return
     out = console()
     if not found:
         out.print("No messages match.")

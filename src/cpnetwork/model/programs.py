@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from attrs import field, frozen
 
@@ -88,8 +88,46 @@ def _quotas(values: Iterable[Quota]) -> tuple[Quota, ...]:
     return tuple(values)
 
 
+#: A deadline holds to the end of the minute it names.
+DEADLINE_GRACE = timedelta(minutes=1)
+
+
+def end_of_day(day: date, zone: tzinfo) -> datetime:
+    """The deadline a date names: its last minute (23:59, so until midnight) in ``zone``."""
+    return datetime.combine(day, time(23, 59), tzinfo=zone)
+
+
+def start_of_day(day: date, zone: tzinfo) -> datetime:
+    """The opening a date names: its first instant in ``zone``."""
+    return datetime.combine(day, time(), tzinfo=zone)
+
+
+def deadline_at(value: date | datetime, zone: tzinfo) -> datetime:
+    """A deadline given as a datetime or a date (the end of that day in ``zone``).
+
+    A naive datetime is read on the wall clock of ``zone``.
+    """
+    if not isinstance(value, datetime):
+        return end_of_day(value, zone)
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def opening_at(value: date | datetime, zone: tzinfo) -> datetime:
+    """An opening given as a datetime or a date (the start of that day in ``zone``)."""
+    if not isinstance(value, datetime):
+        return start_of_day(value, zone)
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
 @frozen(kw_only=True)
 class EnrollmentPolicy:
+    """How a program takes people in: the mode, the window, seats, eligibility and quotas.
+
+    The window runs from ``opens`` (inclusive) to the end of the minute ``deadline``
+    names: a deadline of 23:59 takes an application at 23:59:30 and refuses one at
+    midnight (see :attr:`closes`).
+    """
+
     mode: EnrollmentMode = field(default=EnrollmentMode.REGISTRATION, converter=EnrollmentMode)
     opens: datetime | None = field(default=None, validator=v.aware)
     deadline: datetime | None = field(default=None, validator=v.aware)
@@ -107,11 +145,27 @@ class EnrollmentPolicy:
                 "EnrollmentPolicy", None, "deadline is not after opening", field="deadline"
             )
 
+    @property
+    def closes(self) -> datetime | None:
+        """The first instant entries are refused: the end of the deadline's minute.
+
+        Counted in UTC, so a deadline in the hour a DST change repeats closes one
+        minute after it, not an hour later.
+        """
+        if self.deadline is None:
+            return None
+        minute = self.deadline.astimezone(UTC).replace(second=0, microsecond=0)
+        return (minute + DEADLINE_GRACE).astimezone(self.deadline.tzinfo)
+
     def window_problem(self, moment: datetime) -> str | None:
-        """Why an entry at ``moment`` falls outside the opening and deadline, or None."""
+        """Why an entry at ``moment`` falls outside the opening and deadline, or None.
+
+        The deadline is inclusive to the end of the minute it names.
+        """
         if self.opens is not None and moment < self.opens:
             return f"opens {self.opens.isoformat()}"
-        if self.deadline is not None and moment > self.deadline:
+        closes = self.closes
+        if self.deadline is not None and closes is not None and moment >= closes:
             return f"deadline {self.deadline.isoformat()} has passed"
         return None
 

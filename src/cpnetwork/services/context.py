@@ -97,6 +97,10 @@ class Context:
         """Whether anything outside the transaction looks at events after commit."""
         return bool(self.observers) or bool(self.plugins.manager.hook.handle_event.get_hookimpls())
 
+    def in_change(self) -> bool:
+        """Whether a change is in progress on this thread (a new one would join it)."""
+        return self._active() is not None
+
     def _active(self) -> UnitOfWork | None:
         active: UnitOfWork | None = getattr(self._local, "uow", None)
         return active

@@ -26,6 +26,7 @@ from cpnetwork.errors import (
     ValidationError,
 )
 from cpnetwork.model import (
+    ALLOWED_FROM,
     Attendance,
     AttendanceStatus,
     Enrollment,
@@ -38,7 +39,7 @@ from cpnetwork.model import (
     new_id,
 )
 from cpnetwork.model import _validators as v
-from cpnetwork.services import seats
+from cpnetwork.services import naming, seats
 from cpnetwork.services.unit_of_work import UnitOfWork
 
 S = EnrollmentStatus
@@ -126,15 +127,26 @@ def enter(uow: UnitOfWork, command: Enter) -> Enrollment:
     policy = program.policy
     if policy.mode not in MODES[action]:
         raise EnrollmentClosedError(
-            "Program", program.id, f"enrolls by {policy.mode.value}; cannot {action}"
+            "Program",
+            program.id,
+            f"{naming.program_label(program)} enrolls by {policy.mode.value}; "
+            f"{naming.member_label(member)} cannot {action}",
         )
     existing = uow.tx.find_one(Enrollment, {"program_id": program.id, "member_id": member.id})
     if existing is not None:
-        existing.check_step(action, f"{member.email} is already in this program")
+        existing.check_step(
+            action,
+            f"{naming.member_label(member)} is already in {naming.program_label(program)}",
+        )
     if action != "invite":
         problem = policy.window_problem(command.submitted_at or uow.now)
         if problem:
-            raise EnrollmentClosedError("Program", program.id, problem)
+            raise EnrollmentClosedError(
+                "Program",
+                program.id,
+                f"{naming.program_label(program)} takes no entry from "
+                f"{naming.member_label(member)}: {problem}",
+            )
     check_eligibility(uow, program, member)
     candidate = _candidate(uow, program, member, existing, command)
     to, reason = ENTRIES[action]
@@ -174,7 +186,12 @@ def check_eligibility(uow: UnitOfWork, program: Program, member: Member) -> None
             raise PluginError(plugin, "check_eligibility", f"returned {answer!r}, not reasons")
         reasons.extend(answer)
     if reasons:
-        raise NotEligibleError("Member", member.id, reasons)
+        raise NotEligibleError(
+            "Member",
+            member.id,
+            reasons,
+            subject=f"{naming.member_label(member)} for {naming.program_label(program)}",
+        )
 
 
 def organizations_of(uow: UnitOfWork, member: Member) -> list[Organization]:
@@ -231,7 +248,11 @@ def move(uow: UnitOfWork, command: Move) -> Enrollment:
     program = seats.open_program(uow, found.program_id)
     # Opening the program may have expired this very offer: read it again.
     enrollment = uow.require(Enrollment, command.enrollment_id)
-    enrollment.check_step(command.action)
+    if enrollment.status not in ALLOWED_FROM[command.action]:
+        enrollment.check_step(
+            command.action,
+            f"{naming.member_named(uow, enrollment.member_id)} in {naming.program_label(program)}",
+        )
     to = command.to or _accepted_in(program)
     changes: dict[str, Any] = {}
     if command.needs_seat and not enrollment.holds_seat:

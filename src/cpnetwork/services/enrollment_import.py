@@ -46,7 +46,7 @@ from cpnetwork.model import (
     Transition,
 )
 from cpnetwork.model import _validators as v
-from cpnetwork.services import seats
+from cpnetwork.services import naming, seats
 from cpnetwork.services.context import Context
 from cpnetwork.services.unit_of_work import UnitOfWork, chunked, missing_ids
 from cpnetwork.storage import Transaction
@@ -320,15 +320,14 @@ def _take_seats(
         book = seats.ledger(uow, programs[e.program_id])
         problem = book.quota_problem(e)
         if problem:
-            raise QuotaReachedError(
-                "Program", e.program_id, f"{problem}: row {number} (member {e.member_id!r})"
-            )
+            raise QuotaReachedError("Program", e.program_id, f"{problem}: row {number}")
         if book.full():
             raise CapacityFullError(
                 "Program",
                 e.program_id,
-                f"row {number} ({e.status.value}, member {e.member_id!r}) would take "
-                f"seat {book.taken + 1} of {book.capacity}",
+                f"row {number} ({e.status.value}, {naming.member_named(uow, e.member_id)}) "
+                f"would take seat {book.taken + 1} of {book.capacity} in "
+                f"{naming.program_label(book.program)}",
             )
         book.take(e)
 

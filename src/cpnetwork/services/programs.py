@@ -22,9 +22,13 @@ class ProgramService:
     def _check_links(self, uow: UnitOfWork, program: Program) -> None:
         uow.require_all(Organization, (*program.host_ids, *program.partner_ids))
 
+    def current_year(self) -> int:
+        """The program year today falls in, on the network's clock and in its zone."""
+        return self._context.profile.program_year(self._context.today())
+
     def create(self, **fields: Unpack[ProgramFields]) -> Program:
         """Create a program; ``program_year`` defaults to the current one."""
-        fields.setdefault("program_year", self._context.profile.program_year(self._context.today()))
+        fields.setdefault("program_year", self.current_year())
         program = Program(**fields)
         with self._context.unit_of_work() as uow:
             self._check_links(uow, program)

@@ -27,6 +27,7 @@ from cpnetwork.model import (
     QuotaScope,
     Transition,
 )
+from cpnetwork.services import naming
 from cpnetwork.services.unit_of_work import UnitOfWork
 
 #: The enrollment field each quota scope counts.
@@ -54,6 +55,8 @@ class SeatLedger:
     #: Seats held by status: ``offered`` says whether an offer can be waiting to expire.
     by_status: Counter[str]
     _queue: int | None = field(default=None)
+    #: The unit of work the ledger counts in: messages read names through it.
+    _uow: UnitOfWork | None = field(default=None)
 
     @classmethod
     def load(cls, uow: UnitOfWork, program: Program) -> SeatLedger:
@@ -68,7 +71,7 @@ class SeatLedger:
             by_status[status] += n
             for name, value in zip(fields, key, strict=True):
                 held[name][value] += n
-        return cls(program, sum(counts.values()), held, by_status)
+        return cls(program, sum(counts.values()), held, by_status, uow=uow)
 
     @property
     def offered(self) -> int:
@@ -88,14 +91,35 @@ class SeatLedger:
     def full(self) -> bool:
         return self.seats_left() == 0
 
-    def quota_problem(self, candidate: Enrollment) -> str | None:
-        """Why giving ``candidate`` a seat would break a quota, or None."""
+    def filled_quota(self, candidate: Enrollment) -> tuple[Quota, str] | None:
+        """The quota giving ``candidate`` a seat would break, and its key; or None."""
         for quota in self.program.policy.quotas:
             name = QUOTA_FIELD[quota.scope]
             key = getattr(candidate, name)
             if _applies(quota, key) and self.held[name][key] >= quota.limit:
-                return f"the {quota.scope.value} quota of {quota.limit} for {key!r} is filled"
+                return quota, key
         return None
+
+    def quota_problem(self, candidate: Enrollment) -> str | None:
+        """Why giving ``candidate`` a seat would break a quota, or None.
+
+        The message names the member, the program and what the quota counts (an
+        organization by name and code, a county by code and name), never only ids.
+        """
+        filled = self.filled_quota(candidate)
+        if filled is None:
+            return None
+        quota, key = filled
+        named = naming.quota_key_named(self._uow, quota.scope, key) if self._uow else repr(key)
+        return (
+            f"{self._who(candidate)} cannot take a seat in {naming.program_label(self.program)}: "
+            f"the {quota.scope.value} quota of {quota.limit} for {named} is filled"
+        )
+
+    def _who(self, candidate: Enrollment) -> str:
+        if self._uow is None:
+            return f"member {candidate.member_id!r}"
+        return naming.member_named(self._uow, candidate.member_id)
 
     def check(self, candidate: Enrollment) -> None:
         """CapacityFullError or QuotaReachedError unless ``candidate`` may take a seat."""
@@ -104,7 +128,10 @@ class SeatLedger:
             raise QuotaReachedError("Program", self.program.id, problem)
         if self.full():
             raise CapacityFullError(
-                "Program", self.program.id, f"all {self.capacity} seats are taken"
+                "Program",
+                self.program.id,
+                f"{self._who(candidate)} cannot take a seat in "
+                f"{naming.program_label(self.program)}: all {self.capacity} seats are taken",
             )
 
     def take(self, enrollment: Enrollment) -> None:
@@ -259,7 +286,7 @@ def fill_freed_seats(uow: UnitOfWork, program: Program, *, actor: str) -> list[E
     for candidate in ordered_waitlist(uow, program):
         if book.full():
             break
-        if book.quota_problem(candidate):
+        if book.filled_quota(candidate):
             continue
         window = program.policy.offer_window
         if window is None:

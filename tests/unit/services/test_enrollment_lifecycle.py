@@ -249,7 +249,9 @@ def test_applying_twice_is_an_illegal_transition(network: Network) -> None:
     p = program(network, "application")
     (m,) = members(network, 1)
     network.enrollment.apply(p.id, m.id)
-    with pytest.raises(IllegalTransitionError, match="already in this program"):
+    with pytest.raises(
+        IllegalTransitionError, match=r"m0@example.org is already in .application program. \(2024\)"
+    ):
         network.enrollment.apply(p.id, m.id)
 
 
