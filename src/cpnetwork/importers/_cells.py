@@ -171,8 +171,15 @@ def parse_timestamp(text: str, zone: tzinfo, fmt: str | None = None) -> datetime
         except ValueError:
             raise ValueError(f"{text!r} is not a date and time") from None
         if parsed.tzinfo is not None:
+            _check_year(parsed, text)
             return parsed
         naive = parsed
+    _check_year(naive, text)
     if offset is not None:
         return naive.replace(tzinfo=offset)
     return recurrence.localize(naive, zone)
+
+
+def _check_year(moment: datetime, text: str) -> None:
+    if not v.MIN_YEAR <= moment.year <= v.MAX_YEAR:
+        raise ValueError(f"{text!r} is not between the years {v.MIN_YEAR} and {v.MAX_YEAR}")

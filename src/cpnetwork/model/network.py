@@ -11,7 +11,7 @@ from cpnetwork.model import _validators as v
 from cpnetwork.model.notifications import NotificationSettings
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Priority:
     """A core belief or priority that programs and sessions are tagged with."""
 
@@ -19,7 +19,7 @@ class Priority:
     statement: str = ""
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class NetworkProfile:
     """Name, home time zone and program-year boundary of a network."""
 

@@ -36,7 +36,7 @@ class RuleKind(v.Choice):
     GRADE_BANDS = "grade_bands"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class EligibilityRule:
     """The member must have at least one of ``allowed`` for ``kind``."""
 
@@ -52,7 +52,7 @@ class QuotaScope(v.Choice):
     ROLE = "role"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Quota:
     """At most ``limit`` seats per organization / county / region / role.
 
@@ -65,7 +65,7 @@ class Quota:
     value: str | None = None
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class CompletionRule:
     """When an enrolled member has completed the program.
 
@@ -88,7 +88,7 @@ def _quotas(values: Iterable[Quota]) -> tuple[Quota, ...]:
     return tuple(values)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class EnrollmentPolicy:
     mode: EnrollmentMode = field(default=EnrollmentMode.REGISTRATION, converter=EnrollmentMode)
     opens: datetime | None = field(default=None, validator=v.aware)
@@ -123,7 +123,7 @@ class EnrollmentPolicy:
             )
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Module:
     """A module or track of a multi-part program."""
 
@@ -135,7 +135,7 @@ def _modules(values: Iterable[Module]) -> tuple[Module, ...]:
     return tuple(values)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Program:
     """Something members take part in within a program year."""
 

@@ -18,7 +18,7 @@ from cpnetwork.events import (
 )
 from cpnetwork.fields import validate_custom
 from cpnetwork.model import Affiliation, Member, Organization
-from cpnetwork.model._validators import normalize_email
+from cpnetwork.model._validators import email_key
 from cpnetwork.model.arguments import (
     MemberChanges,
     MemberFields,
@@ -112,7 +112,7 @@ class MemberService:
 
     def find_by_email(self, email: str) -> Member | None:
         with self._context.reading() as tx:
-            return tx.find_one(Member, {"email": normalize_email(email)})
+            return tx.find_one(Member, {"email": email_key(email)})
 
     def find(self, where: Where | None = None, *, limit: int | None = None) -> list[Member]:
         with self._context.reading() as tx:
