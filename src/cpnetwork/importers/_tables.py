@@ -51,22 +51,37 @@ _BOMS = (
 
 def read_text(path: Path, encoding: str | None, errors: list[RowError]) -> str | None:
     """The file's text: in ``encoding`` if given, else as its byte-order mark says (UTF-8,
-    UTF-16 or UTF-32, as Excel's "Unicode text" writes), else UTF-8, else Windows-1252."""
+    UTF-16 or UTF-32, as Excel's "Unicode text" writes), else UTF-16 if its zero bytes
+    say so, else UTF-8, else Windows-1252."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         errors.append(RowError(row=None, column=None, reason=f"cannot read the file: {exc}"))
         return None
-    bom = next((name for mark, name in _BOMS if data.startswith(mark)), None)
+    bom = next((name for mark, name in _BOMS if data.startswith(mark)), None) or _utf16(data)
     tried = [encoding] if encoding else [bom] if bom else ["utf-8-sig", "cp1252"]
     for name in tried:
         try:
             return data.decode(name).removeprefix("\ufeff")
         except (UnicodeDecodeError, LookupError):
             continue
-    hint = " (it looks like UTF-16 without a byte-order mark)" if b"\x00" in data[:200] else ""
-    reason = f"the file is not text in {' or '.join(tried)}{hint}; give encoding=..."
+    reason = f"the file is not text in {' or '.join(tried)}; give encoding=..."
     errors.append(RowError(row=None, column=None, reason=reason))
+    return None
+
+
+def _utf16(data: bytes) -> str | None:
+    """UTF-16 without a byte-order mark, told by its zero bytes: ASCII text in UTF-16-LE
+    has a zero at every odd position, in UTF-16-BE at every even one."""
+    head = data[:2000]
+    if len(head) < 4 or len(head) % 2 or b"\x00" not in head:
+        return None
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    half = len(head) // 2
+    if odd > half * 0.6 and even == 0:
+        return "utf-16-le"
+    if even > half * 0.6 and odd == 0:
+        return "utf-16-be"
     return None
 
 

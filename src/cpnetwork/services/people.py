@@ -171,12 +171,37 @@ def replace_organization(uow: UnitOfWork, organization: Organization) -> Organiz
     return organization
 
 
+#: The deepest chain of parents an organization may have (school → district → county
+#: office → state is four).
+MAX_PARENT_DEPTH = 32
+
+
 def _check_parents(uow: UnitOfWork, organizations: Sequence[Organization]) -> None:
-    """Every parent is in the batch or already stored."""
-    in_batch = {o.id for o in organizations}
+    """Every parent is in the batch or already stored, and no chain of parents loops."""
+    in_batch = {o.id: o for o in organizations}
     parents = {o.parent_id for o in organizations if o.parent_id is not None}
-    for parent_id in sorted(parents - in_batch):
+    for parent_id in sorted(parents - set(in_batch)):
         uow.require(Organization, parent_id)
+    rooted: set[str] = set()  # ids whose chain of parents is known to end
+    for organization in organizations:
+        chain: list[str] = []
+        current: Organization | None = organization
+        while current is not None and current.id not in rooted:
+            if current.id in chain or len(chain) >= MAX_PARENT_DEPTH:
+                loop = " → ".join([*chain, current.id])
+                reason = (
+                    f"its parents loop back ({loop})"
+                    if current.id in chain
+                    else f"has more than {MAX_PARENT_DEPTH} levels of parents"
+                )
+                raise ValidationError("Organization", organization.id, reason, field="parent_id")
+            chain.append(current.id)
+            parent_id = current.parent_id
+            if parent_id is None:
+                current = None
+            else:
+                current = in_batch.get(parent_id) or uow.require(Organization, parent_id)
+        rooted.update(chain)
 
 
 class OrganizationService:
