@@ -196,11 +196,11 @@ def _check_parents(uow: UnitOfWork, organizations: Sequence[Organization]) -> No
                 )
                 raise ValidationError("Organization", organization.id, reason, field="parent_id")
             chain.append(current.id)
-            parent_id = current.parent_id
-            if parent_id is None:
+            above = current.parent_id
+            if above is None:
                 current = None
             else:
-                current = in_batch.get(parent_id) or uow.require(Organization, parent_id)
+                current = in_batch.get(above) or uow.require(Organization, above)
         rooted.update(chain)
 
 
