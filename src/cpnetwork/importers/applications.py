@@ -186,3 +186,7 @@ class ApplicationsImporter(Importer):
             hint = "" if stamp_format else "; give timestamp_format=... (e.g. %d/%m/%Y %H:%M:%S)"
             errors.append(RowError(row=number, column=header, reason=f"{exc}{hint}"))
             return None
+        except Exception as exc:  # a surprise: still named by its row and column
+            reason = f"cannot read it: {type(exc).__name__}: {exc}"
+            errors.append(RowError(row=number, column=header, reason=reason))
+            return None

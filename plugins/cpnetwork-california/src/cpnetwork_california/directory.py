@@ -155,7 +155,12 @@ def _check_rows(
             errors.append(RowError(row=number, column=None, reason=reason))
             continue
         values = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
-        record = _record(number, values, errors)
+        try:
+            record = _record(number, values, errors)
+        except Exception as exc:  # a surprise: still named by its row
+            reason = f"cannot read the row: {type(exc).__name__}: {exc}"
+            errors.append(RowError(row=number, column=None, reason=reason))
+            continue
         if record is not None:
             records.append(record)
 
