@@ -3,6 +3,7 @@ normalized text and emails compare as one on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,3 +61,22 @@ def test_absurd_numbers_are_refused_before_the_store(net: Network) -> None:
                 title="Academy", program_year=2024, policy=EnrollmentPolicy(capacity=capacity)
             )
     assert snapshot(net) == before
+
+
+def test_rows_an_older_version_wrote_stay_readable(tmp_path: Path) -> None:
+    """What the store holds passed the rules of its day: a name with a tab, written
+    before the rules refused it, is read back as stored; changing it applies them."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with Network.open(url, name="Old", load_entrypoints=False) as network:
+        ada = network.members.add(email="ada@example.org", given_name="Ada")
+    with sqlite3.connect(tmp_path / "old.db") as connection:
+        connection.execute("UPDATE members SET given_name = ? WHERE id = ?", ("A\tda", ada.id))
+
+    with Network.open(url, load_entrypoints=False) as network:
+        [member] = network.members.find()
+        assert member.given_name == "A\tda"
+        with pytest.raises(ValidationError) as caught:
+            network.members.update(ada.id, county="19")
+        assert caught.value.field == "given_name"
+        network.members.update(ada.id, given_name="Ada", county="19")
+        assert network.members.get(ada.id).given_name == "Ada"

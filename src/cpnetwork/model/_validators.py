@@ -21,7 +21,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any, Self
@@ -395,8 +397,29 @@ def _check_for(attribute: attrs.Attribute[Any]) -> _Check | None:
     return _optional(check) if optional else check
 
 
+#: Set while a store rebuilds records it holds (see :func:`stored_values`).
+_STORED: ContextVar[bool] = ContextVar("cpnetwork_stored_values", default=False)
+
+
+@contextmanager
+def stored_values() -> Iterator[None]:
+    """Records built inside take their values as stored: the input rules are skipped.
+
+    What a store holds passed the rules when it was written; rows written by an older
+    version that knew fewer rules stay readable (a change to such a record, made with
+    ``attrs.evolve``, is checked in full).  Reading is also the faster for it.
+    """
+    token = _STORED.set(True)
+    try:
+        yield
+    finally:
+        _STORED.reset(token)
+
+
 def _converter(own: _Check | None, check: _Check) -> attrs.Converter[Any, Any]:
     def convert(value: Any, instance: Any, field: attrs.Attribute[Any]) -> Any:
+        if _STORED.get():
+            return value if own is None or own is normalize_email else own(value)
         try:
             return check(value if own is None else own(value))
         except ValidationError:
