@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -92,7 +93,10 @@ def custom_value(spec: CustomField, text: str) -> CustomValue:
         if spec.type is FieldType.INTEGER:
             return int(text.strip())
         if spec.type is FieldType.NUMBER:
-            return float(text.strip())
+            number = float(text.strip())
+            if not math.isfinite(number):
+                raise ValueError(text)
+            return number
     except ValueError:
         raise ValueError(f"{text!r} is not {spec.type.value}") from None
     if spec.type is FieldType.BOOLEAN:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cpnetwork import Network
+from cpnetwork.fields import CustomField
+from cpnetwork.hookspecs import hookimpl
 from cpnetwork.importers import ImportFileError, RowError
 from cpnetwork.importers._common import DEFAULT_MAX_RECORDS
 from cpnetwork.model import EnrollmentPolicy, Program, Session
@@ -371,3 +373,21 @@ def test_the_default_limit_stops_an_amplifying_calendar(
     with refused(network) as caught:
         network.import_file("ical-sessions", path, program=program.id)
     assert "max_records" in str(caught.value)
+
+
+class Score:
+    """A plugin declaring a number custom member field."""
+
+    @hookimpl
+    def register_member_fields(self) -> list[CustomField]:
+        return [CustomField(name="score", type="number")]
+
+
+@pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity", "1e400"])
+def test_a_custom_number_must_be_finite(tmp_path: Path, cell: str) -> None:
+    with Network.open("memory://", load_entrypoints=False, plugins=[Score()]) as net:
+        path = write(tmp_path, f"Email,Score\r\nada@example.org,{cell}\r\n")
+        with refused(net) as caught:
+            net.import_file("members", path)
+        [error] = errors_of(caught)
+        assert (error.row, error.column) == (1, "Score")
