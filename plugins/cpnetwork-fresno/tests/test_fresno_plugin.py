@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cpnetwork_fresno import COE_ONLY_TAG, COORDINATOR_ENV, DigestEntry
+from cpnetwork_fresno import COE_ONLY_TAG, COORDINATOR_ENV, CohortRow, DigestEntry
 
 from cpnetwork import Network, NotEligibleError, ValidationError
 from cpnetwork.cli import CliConfig, cli
@@ -31,11 +31,14 @@ def test_plugin_loads_by_entry_point(net: Network) -> None:
     assert "fresno" in net.plugins.names()
     assert net.plugins.hooks_of("fresno") == [
         "check_eligibility",
+        "erase_member",
+        "export_member",
         "notification_recipients",
         "record_event",
         "register_commands",
         "register_member_fields",
         "register_record_kinds",
+        "report_sections",
     ]
 
 
@@ -127,3 +130,41 @@ def test_the_coordinator_is_copied_on_acceptances_of_fresno_members_only(
         "c@fcss.org",
         "c@fcss.org",
     ]
+
+
+def test_erasing_a_member_removes_their_digest_entries_and_export_lists_them(
+    net: Network,
+) -> None:
+    from cpnetwork_fresno.digest import digest
+
+    academy = net.programs.create(title="Academy", program_year=2024)
+    ada = net.members.add(email="ada@fcss.org", county="10")
+    bob = net.members.add(email="bob@fcss.org", county="10")
+    net.enrollment.register(academy.id, ada.id)
+    net.enrollment.register(academy.id, bob.id)
+    held = net.members.export_data(ada.id)["plugins"]["fresno"]["digest"]
+    assert [(entry["program"], entry["to"]) for entry in held] == [("Academy", "enrolled")]
+    net.members.erase(ada.id)
+    with net.storage.transaction(read_only=True) as tx:
+        assert [entry.member_email for entry in digest(tx)] == ["bob@fcss.org"]
+
+
+def test_reach_report_gains_fresnos_cohort_section(net: Network) -> None:
+    # Fresno members: two of 2023 (one stored by county name), one of 2024, one not set;
+    # the Los Angeles member of 2024 is not Fresno's.
+    net.members.add(email="a@fcss.org", county="10", custom={"fresno_cohort": "2023"})
+    net.members.add(email="b@fcss.org", county="Fresno", custom={"fresno_cohort": "2023"})
+    net.members.add(email="c@fcss.org", county="10", custom={"fresno_cohort": "2024"})
+    net.members.add(email="d@fcss.org", county="10")
+    net.members.add(email="e@lacoe.edu", county="19", custom={"fresno_cohort": "2024"})
+    report = net.reports.reach()
+    assert report.sections[-1].key == "fresno_cohorts"
+    assert list(report.section("fresno_cohorts").rows) == [
+        CohortRow(cohort="2022", members=0),
+        CohortRow(cohort="2023", members=2),
+        CohortRow(cohort="2024", members=1),
+        CohortRow(cohort="2025", members=0),
+        CohortRow(cohort="(none)", members=1),
+    ]
+    assert [s.key for s in net.reports.reach(county="19").sections][-1] == "no_members"
+    assert "fresno_cohorts" not in [s.key for s in net.reports.equity().sections]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -148,3 +149,54 @@ def show_member(state: CliState, member: str) -> None:
                 moment(enrollment.updated_at, zone),
             )
         out.print(shown)
+
+
+@members_group.command(
+    "erase",
+    epilog="""\b
+Examples:
+  cpnetwork members erase ada@example.org --yes
+""",
+)
+@click.argument("member", metavar="EMAIL_OR_ID")
+@click.option("--yes", is_flag=True, help="Erase without asking.")
+@pass_state
+def erase_member_command(state: CliState, member: str, yes: bool) -> None:
+    """Erase a member's personal data everywhere; anonymous counts stay right.
+
+    Names, email, affiliations, form answers, free-text survey answers, messages and
+    what plugins keep about them are removed; attendance and enrollment counts stay.
+    This cannot be undone.
+    """
+    network = state.open()
+    found = find_member(network, member)
+    if not yes:
+        click.confirm(f"Erase {found.email} ({found.id}) for good?", abort=True)
+    erased = network.members.erase(found.id)
+    click.echo(f"Erased member {erased.id}.")
+
+
+@members_group.command(
+    "export-data",
+    epilog="""\b
+Examples:
+  cpnetwork members export-data ada@example.org -o ada.json
+""",
+)
+@click.argument("member", metavar="EMAIL_OR_ID")
+@click.option(
+    "-o",
+    "--output",
+    "file",
+    default="-",
+    show_default=True,
+    help="Where to write the JSON ('-' for stdout).",
+)
+@pass_state
+def export_member_data(state: CliState, member: str, file: str) -> None:
+    """Write everything held about one member as JSON (their right to know)."""
+    network = state.open()
+    data = network.members.export_data(find_member(network, member).id)
+    with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out:
+        json.dump(data, out, indent=2, sort_keys=True, ensure_ascii=False)
+        out.write("\n")

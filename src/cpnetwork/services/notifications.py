@@ -12,7 +12,7 @@ from cpnetwork.model import MessageStatus, NotificationSettings, OutboxMessage
 from cpnetwork.notifications.channels import Channel
 from cpnetwork.notifications.dispatch import Dispatcher, DispatchReport
 from cpnetwork.notifications.reminders import queue_reminders
-from cpnetwork.notifications.rendering import InviteBuilder, Renderer
+from cpnetwork.notifications.rendering import Renderer
 from cpnetwork.services.context import Context
 
 if TYPE_CHECKING:
@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 
 @frozen
 class TickReport:
-    """What one ``tick`` did: offers expired, reminders queued, messages dispatched, purged."""
+    """What one ``tick`` did: offers expired, reminders queued, messages dispatched, purged,
+    and records whose details the retention settings no longer keep."""
 
     expired: int
     queued: int
     dispatched: DispatchReport
     purged: int
+    cleared: int = 0
 
     def lines(self) -> list[str]:
         sent = self.dispatched
@@ -35,6 +37,7 @@ class TickReport:
             f"reminders queued: {self.queued}",
             f"messages delivered: {sent.delivered}, to retry: {sent.retried}, dead: {sent.dead}",
             f"old messages purged: {self.purged}",
+            f"records cleared by retention: {self.cleared}",
         ]
 
 
@@ -46,11 +49,11 @@ class NotificationService:
     due, and :meth:`tick` does everything a scheduled job should, in order.
     """
 
-    def __init__(self, context: Context, invite: InviteBuilder | None = None) -> None:
+    def __init__(self, context: Context) -> None:
         self._context = context
         self._channels: dict[str, Channel] | None = None
         self._enabled: tuple[NotificationSettings, list[Channel]] | None = None
-        self._renderer = Renderer(context.plugins, invite)
+        self._renderer = Renderer(context.plugins)
 
     @property
     def _network(self) -> Network:
@@ -154,9 +157,13 @@ class NotificationService:
             return tx.find(OutboxMessage, where, order_by=["created_at"], limit=limit)
 
     def tick(self, *, dispatch_limit: int | None = None) -> TickReport:
-        """Everything a scheduled job does: expire offers, queue reminders, dispatch, purge."""
+        """Everything a scheduled job does: expire offers, queue reminders, dispatch, purge
+        old messages, and clear what the retention settings no longer keep."""
         expired = len(self._network.enrollment.expire_offers())
         queued = self.queue_reminders()
         dispatched = self.dispatch(dispatch_limit)
         purged = self.purge()
-        return TickReport(expired=expired, queued=queued, dispatched=dispatched, purged=purged)
+        cleared = self._network.apply_retention()
+        return TickReport(
+            expired=expired, queued=queued, dispatched=dispatched, purged=purged, cleared=cleared
+        )
