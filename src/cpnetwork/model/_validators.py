@@ -151,7 +151,8 @@ TEXT_KINDS: dict[str, TextKind] = {
     **dict.fromkeys(("url", "join_url", "website", "unsubscribe_url"), TextKind.URL),
     **dict.fromkeys(("email", "sender", "reply_to"), TextKind.EMAIL),
     **dict.fromkeys(
-        ("description", "statement", "reason", "last_error", "answers", "custom"), TextKind.TEXT
+        ("description", "statement", "reason", "last_error", "answers", "custom", "venue"),
+        TextKind.TEXT,
     ),
     **dict.fromkeys(("text", "html", "calendar", "data"), TextKind.DOCUMENT),
 }

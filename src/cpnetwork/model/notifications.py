@@ -166,14 +166,15 @@ class OutboxMessage:
     member_id: str | None = None
     program_id: str | None = None
     session_id: str | None = None
-    subject: str = ""
+    #: Made by the library from templates: the channel flattens what must be one line.
+    subject: str = field(default="", metadata={"text": v.TextKind.TEXT})
     text: str = ""
     html: str = ""
     #: An iCalendar invite (METHOD:REQUEST or CANCEL) to attach, or "".
     calendar: str = ""
     #: A JSON document (a webhook's body), or "".
     data: str = ""
-    headers: dict[str, str] = field(factory=dict)
+    headers: dict[str, str] = field(factory=dict, metadata={"text": v.TextKind.TEXT})
     status: MessageStatus = field(default=MessageStatus.PENDING, converter=MessageStatus)
     attempts: int = 0
     created_at: datetime = field(validator=v.aware)

@@ -125,7 +125,9 @@ def test_strings_inside_collections_and_mappings_are_checked() -> None:
     assert caught.value.field == "custom"
 
 
-def test_a_message_header_cannot_inject_another() -> None:
+def test_a_message_header_refuses_control_characters() -> None:
+    """Line breaks in a library-made header are the email channel's to flatten (see
+    test_email.py); control characters are refused before the outbox."""
     with pytest.raises(ValidationError) as caught:
         OutboxMessage(
             key="k",
@@ -133,7 +135,7 @@ def test_a_message_header_cannot_inject_another() -> None:
             recipient="ada@example.org",
             topic="accepted",
             category="enrollment",
-            headers={"X-Note": "hi\r\nBcc: everyone@example.org"},
+            headers={"X-Note": "hi\x00\x1b[2J"},
             created_at=START,
             due_at=START,
         )
