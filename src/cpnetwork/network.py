@@ -11,10 +11,11 @@ from typing import IO, Any, TypeVar
 
 from attrs import evolve
 
-from cpnetwork.errors import PluginError, ValidationError
+from cpnetwork.errors import CpnetworkError, PluginError, ValidationError
 from cpnetwork.events import NetworkProfileUpdated, changed_fields
 from cpnetwork.fields import CustomField
-from cpnetwork.importers import Importer, ImportReport
+from cpnetwork.importers import Importer, ImportFileError, ImportReport, RowError
+from cpnetwork.importers.base import shorten
 from cpnetwork.importers.registry import registered_importers
 from cpnetwork.model import Actor, Jurisdiction, NetworkProfile
 from cpnetwork.plans import Plan, PlanResult, apply_plan, load_plan
@@ -190,7 +191,16 @@ class Network:
         if kind not in importers:
             known = ", ".join(sorted(importers)) or "none installed"
             raise ValidationError("importer", kind, f"unknown import kind (known: {known})")
-        return importers[kind].run(self, Path(path), dry_run=dry_run, options=options)
+        try:
+            return importers[kind].run(self, Path(path), dry_run=dry_run, options=options)
+        except (CpnetworkError, OSError, MemoryError):
+            raise
+        except Exception as exc:
+            # An importer's own surprise (a plugin's too): a typed error, nothing written
+            # (importers write in one unit of work, rolled back by the exception).
+            reason = f"unexpected {type(exc).__name__} in the {kind} importer: {exc}"
+            error = RowError(row=None, column=None, reason=shorten(reason))
+            raise ImportFileError(str(path), [error]) from exc
 
     def export_data(
         self, *, progress: Progress | None = None, keep: Keep | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -92,7 +93,10 @@ def custom_value(spec: CustomField, text: str) -> CustomValue:
         if spec.type is FieldType.INTEGER:
             return int(text.strip())
         if spec.type is FieldType.NUMBER:
-            return float(text.strip())
+            number = float(text.strip())
+            if not math.isfinite(number):
+                raise ValueError(text)
+            return number
     except ValueError:
         raise ValueError(f"{text!r} is not {spec.type.value}") from None
     if spec.type is FieldType.BOOLEAN:
@@ -171,8 +175,15 @@ def parse_timestamp(text: str, zone: tzinfo, fmt: str | None = None) -> datetime
         except ValueError:
             raise ValueError(f"{text!r} is not a date and time") from None
         if parsed.tzinfo is not None:
+            _check_year(parsed, text)
             return parsed
         naive = parsed
+    _check_year(naive, text)
     if offset is not None:
         return naive.replace(tzinfo=offset)
     return recurrence.localize(naive, zone)
+
+
+def _check_year(moment: datetime, text: str) -> None:
+    if not v.MIN_YEAR <= moment.year <= v.MAX_YEAR:
+        raise ValueError(f"{text!r} is not between the years {v.MIN_YEAR} and {v.MAX_YEAR}")

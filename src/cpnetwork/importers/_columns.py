@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cpnetwork.importers._common import Options
 from cpnetwork.importers._tables import Table
-from cpnetwork.importers.base import RowError
+from cpnetwork.importers.base import RowError, listing
 
 if TYPE_CHECKING:
     pass
@@ -132,7 +132,7 @@ def resolve_columns(
         by_folded.setdefault(header.strip().casefold(), []).append(header)
     for name, header in mapping.items():
         if name not in aliases:
-            known = ", ".join(sorted(aliases))
+            known = listing(sorted(aliases), limit=40, quoted=False)
             errors.append(
                 RowError(row=None, column=None, reason=f"map.{name}: no field {name!r} ({known})")
             )
@@ -143,7 +143,7 @@ def resolve_columns(
             iter(by_folded.get(header.strip().casefold(), [])), None
         )
         if found is None:
-            shown = ", ".join(repr(h) for h in table.headers)
+            shown = listing(table.headers)
             errors.append(
                 RowError(row=None, column=header, reason=f"no such column (columns: {shown})")
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ class Options:
         self, given: Mapping[str, str] | None, known: Iterable[str], prefixes: Iterable[str] = ()
     ) -> None:
         self._given = dict(given or {})
-        self._known = set(known)
+        self._known = {*known, "max_records"}
         self._prefixes = tuple(prefixes)
 
     def get(self, name: str) -> str | None:
@@ -48,21 +49,49 @@ class Options:
         return errors
 
 
-def positive_number(options: Options, name: str, errors: list[RowError]) -> float | None:
-    """An option holding a positive number, or None when not given."""
+def positive_number(
+    options: Options, name: str, errors: list[RowError], *, at_most: float = 1e9
+) -> float | None:
+    """An option holding a positive, finite number (at most ``at_most``), or None when
+    not given; ``nan``, ``inf`` and the like are errors naming the option."""
     text = options.get(name)
     if text is None or text == "":
         return None
     try:
         value = float(text)
     except ValueError:
-        value = -1.0
-    if value <= 0:
-        errors.append(
-            RowError(row=None, column=None, reason=f"{name}={text!r} is not a positive number")
-        )
+        value = math.nan
+    if not (0 < value <= at_most):  # nan compares false
+        reason = f"option {name}={text!r} is not a positive number up to {at_most:g}"
+        errors.append(RowError(row=None, column=None, reason=reason))
         return None
     return value
+
+
+#: How many records one import may create or change unless ``max_records`` says more.
+DEFAULT_MAX_RECORDS = 100_000
+
+
+def record_limit(options: Options, errors: list[RowError]) -> int:
+    """The ``max_records`` option (a whole number), else :data:`DEFAULT_MAX_RECORDS`."""
+    text = options.get("max_records")
+    if not text:
+        return DEFAULT_MAX_RECORDS
+    if not text.isdecimal() or int(text) <= 0:
+        reason = f"option max_records={text!r} is not a positive whole number"
+        errors.append(RowError(row=None, column=None, reason=reason))
+        return DEFAULT_MAX_RECORDS
+    return int(text)
+
+
+def check_record_limit(count: int, limit: int, what: str, errors: list[RowError]) -> None:
+    """An error when an import would write more than ``limit`` records."""
+    if count > limit:
+        reason = (
+            f"the file would write {count:,} {what}, more than the {limit:,} one import may "
+            f"(give max_records={count} to allow it)"
+        )
+        errors.append(RowError(row=None, column=None, reason=reason))
 
 
 def find_program(network: Network, wanted: str | None, errors: list[RowError]) -> Program | None:

@@ -33,7 +33,7 @@ from cpnetwork.importers._columns import (
 )
 from cpnetwork.importers._common import Options, fail_if
 from cpnetwork.importers._tables import Table, read_table
-from cpnetwork.importers.base import RowError
+from cpnetwork.importers.base import RowError, listing
 from cpnetwork.model import CustomValue, EquityFocus, GradeBand, Jurisdiction, Member, Role
 from cpnetwork.model import _validators as v
 
@@ -124,6 +124,9 @@ class MemberColumns:
                 errors.append(RowError(row=number, column=header, reason=exc.reason))
             except ValueError as exc:
                 errors.append(RowError(row=number, column=header, reason=str(exc)))
+            except Exception as exc:  # a surprise: still named by its row and column
+                reason = f"cannot read it: {type(exc).__name__}: {exc}"
+                errors.append(RowError(row=number, column=header, reason=reason))
         # Names given in their own columns win over a split full name.
         for name in ("given_name", "family_name"):
             own = self.columns.get(name)
@@ -215,8 +218,7 @@ def read_form(
         table, mapping, aliases, errors, skip_default=MemberColumns.skip_defaults
     )
     if "email" not in columns and not errors:
-        shown = ", ".join(repr(h) for h in table.headers)
-        reason = f"no email column found among {shown}; name it with map.email="
+        reason = f"no email column found among {listing(table.headers)}; name it with map.email="
         errors.append(RowError(row=None, column=None, reason=reason))
     fail_if(errors, path)
     member_columns = {k: h for k, h in columns.items() if k not in (extra or {})}
@@ -229,7 +231,8 @@ def read_form(
         values = reader.values(number, cells, errors)
         email = values.get("email")
         if not email:
-            errors.append(RowError(row=number, column=columns["email"], reason="no email"))
+            if not cells.get(columns["email"], "").strip():  # else refused above
+                errors.append(RowError(row=number, column=columns["email"], reason="no email"))
         elif email in first_row:
             reason = f"{email} is also on row {first_row[email]}"
             errors.append(RowError(row=number, column=columns["email"], reason=reason))

@@ -34,11 +34,19 @@ from cpnetwork.importers import _cells, _forms
 from cpnetwork.importers._common import (
     Options,
     batch_errors,
+    check_record_limit,
     fail_if,
     file_error,
     find_program,
+    record_limit,
 )
-from cpnetwork.importers.base import Importer, ImportFileError, ImportReport, RowError
+from cpnetwork.importers.base import (
+    Importer,
+    ImportFileError,
+    ImportReport,
+    RowError,
+    listing,
+)
 from cpnetwork.model import Member, Program
 from cpnetwork.services.enrollment import ApplicationRow
 
@@ -85,6 +93,7 @@ class ApplicationsImporter(Importer):
     ) -> ImportReport:
         opts = Options(options, self.OPTIONS, prefixes=("map.", "map_"))
         errors = opts.problems()
+        limit = record_limit(opts, errors)
         program = find_program(network, opts.get("program"), errors)
         form = _forms.read_form(network, path, opts, errors, extra=SUBMISSION_ALIASES)
         assert program is not None
@@ -134,6 +143,8 @@ class ApplicationsImporter(Importer):
                 )
             )
             places[len(rows)] = (number, None)
+        total = len(rows) + len(new_members)
+        check_record_limit(total, limit, "records (enrollments and new members)", errors)
         fail_if(errors, path)
         service = network.enrollment
         try:
@@ -146,7 +157,7 @@ class ApplicationsImporter(Importer):
             verb = "would create" if dry_run else "created"
             notes.insert(0, f"{verb} {len(new_members)} new member(s)")
         if form.unread:
-            notes.append("answers from columns: " + ", ".join(form.unread))
+            notes.append("answers from columns: " + listing(form.unread, limit=20, quoted=False))
         return ImportReport(
             kind=self.kind,
             source=str(path),
@@ -174,4 +185,8 @@ class ApplicationsImporter(Importer):
         except ValueError as exc:
             hint = "" if stamp_format else "; give timestamp_format=... (e.g. %d/%m/%Y %H:%M:%S)"
             errors.append(RowError(row=number, column=header, reason=f"{exc}{hint}"))
+            return None
+        except Exception as exc:  # a surprise: still named by its row and column
+            reason = f"cannot read it: {type(exc).__name__}: {exc}"
+            errors.append(RowError(row=number, column=header, reason=reason))
             return None

@@ -9,7 +9,7 @@ change and writes nothing.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -39,12 +39,27 @@ class RowError:
         return f"{', '.join(where)}: {self.reason}" if where else self.reason
 
 
+def listing(items: Iterable[str], limit: int = 10, *, quoted: bool = True) -> str:
+    """``'a', 'b', 'c'`` for at most ``limit`` items, then "… and N more": a file with
+    ten thousand columns gets an error message of a line, not of 89 KB."""
+    shown = list(items)
+    head = ", ".join(shorten(repr(i) if quoted else i, 80) for i in shown[:limit])
+    return f"{head} … and {len(shown) - limit} more" if len(shown) > limit else head
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
 class ImportFileError(ValidationError):
     """A file could not be imported; nothing was written.  ``errors`` lists every problem."""
 
     def __init__(self, source: str, errors: Sequence[RowError]) -> None:
         self.errors = tuple(errors)
-        shown = "; ".join(str(e) for e in self.errors[:5])
+        shown = "; ".join(shorten(str(e)) for e in self.errors[:5])
         more = f" (and {len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
         super().__init__("file", source, f"{len(self.errors)} problem(s): {shown}{more}")
 

@@ -71,12 +71,15 @@ from cpnetwork.errors import BatchError, CpnetworkError, ValidationError
 from cpnetwork.importers._common import (
     Options,
     batch_errors,
+    check_record_limit,
     fail_if,
     file_error,
     find_program,
+    record_limit,
 )
 from cpnetwork.importers.base import Importer, ImportFileError, ImportReport, RowError
 from cpnetwork.model import Modality, Program, SessionKind
+from cpnetwork.model._validators import MAX_DURATION, MAX_YEAR, MIN_YEAR
 from cpnetwork.services.sessions_sync import (
     OccurrenceChange,
     PlannedSeries,
@@ -240,7 +243,13 @@ class _Reader:
 
         A DATE is midnight, and a floating time is read, in ``zone`` (else the calendar's).
         """
+        if isinstance(value, date):
+            _check_year(value, column)
         if isinstance(value, datetime):
+            if value.tzinfo is None and tzid:
+                # A TZID icalendar could not resolve (no VTIMEZONE, not a zone it
+                # knows): never read it as a floating time in the calendar's zone.
+                return self._in_zone(value, str(tzid), column)
             if value.tzinfo is None:
                 zone = zone or self.zone
                 return recurrence.localize(value, ZoneInfo(zone)), zone, False
@@ -249,21 +258,25 @@ class _Reader:
             if not tzid:
                 # A UTC time (``Z``) under a time-zone provider other than zoneinfo.
                 return value.astimezone(ZoneInfo("UTC")), "UTC", False
-            name = self.iana(tzid)
-            if name is None:
-                raise Refused(
-                    column,
-                    f"time zone {tzid!r} is neither an IANA nor a Windows zone name; "
-                    "give timezone=<IANA zone> to read it in that zone",
-                )
-            local = value.replace(tzinfo=None)
-            return recurrence.localize(local, ZoneInfo(name)), name, False
+            return self._in_zone(value.replace(tzinfo=None), str(tzid), column)
         if isinstance(value, date):
             zone = zone or self.zone
             return _midnight(value, zone), zone, True
         if isinstance(value, time):
             raise Refused(column, f"{value.isoformat()} is a time of day without a date")
         raise Refused(column, f"{value!r} is not a date or a date-time")
+
+    def _in_zone(self, local: datetime, tzid: str, column: str) -> tuple[datetime, str, bool]:
+        """A wall-clock time in the zone a TZID names; refused if it names none."""
+        name = self.iana(tzid)
+        if name is None:
+            raise Refused(
+                column,
+                f"time zone {tzid!r} is neither an IANA nor a Windows zone name, and the "
+                "calendar has no VTIMEZONE saying where it is; give timezone=<IANA zone> "
+                "to read it in that zone",
+            )
+        return recurrence.localize(local, ZoneInfo(name)), name, False
 
     def read(self, number: int, event: Any, title_default: str) -> _Event:
         title = " ".join(_text(event, "SUMMARY").split()) or title_default
@@ -359,6 +372,8 @@ class _Reader:
             length = _value(duration, "DURATION")
             if not isinstance(length, timedelta):
                 raise Refused("DURATION", f"{length!r} is not a duration")
+            if abs(length) > MAX_DURATION:
+                raise Refused("DURATION", f"{length} is longer than {MAX_DURATION.days:,} days")
             if all_day and length % timedelta(days=1):
                 raise Refused(
                     "DURATION",
@@ -379,6 +394,14 @@ class _Reader:
         if recurrence.instant(end) == recurrence.instant(start):
             return None, f"ends at its start ({column} gives it no length)"
         return end, ""
+
+
+def _check_year(value: date, column: str) -> None:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise Refused(
+            column,
+            f"{value.isoformat()} is not between the years {MIN_YEAR} and {MAX_YEAR}",
+        )
 
 
 def _midnight(day: date, zone: str) -> datetime:
@@ -471,6 +494,7 @@ class ICalSessionsImporter(Importer):
     ) -> ImportReport:
         opts = Options(options, self.OPTIONS)
         errors = opts.problems()
+        limit = record_limit(opts, errors)
         program = find_program(network, opts.get("program"), errors)
         forced = opts.get("timezone") or None
         if forced is not None and not _is_zone(forced):
@@ -507,8 +531,8 @@ class ICalSessionsImporter(Importer):
                 title = " ".join(str(component.get("SUMMARY", "")).split()) or program.title
                 notes.append(f"event {number} ({title!r}) {exc.reason}: skipped")
                 continue
-            except ValueError as exc:
-                reason = f"cannot read the event: {exc}"
+            except Exception as exc:  # icalendar's and our own surprises alike: by event
+                reason = f"cannot read the event: {type(exc).__name__}: {exc}"
                 errors.append(RowError(row=number, column=None, reason=reason))
                 continue
             if event.all_day and all_day == "skip":
@@ -522,6 +546,7 @@ class ICalSessionsImporter(Importer):
         )
         planner = _Planner(program, year, extra_fields, modality, zone)
         planner.plan(events, errors, notes)
+        check_record_limit(planner.records, limit, "sessions and series", errors)
         fail_if(errors, path)
         try:
             result = service.sync(program.id, planner.series, planner.sessions, dry_run=dry_run)
@@ -585,6 +610,8 @@ class _Planner:
         self.sessions: list[PlannedSession] = []
         #: Series and one-off sessions the calendar has (not counting cancelled ones).
         self.series_count = self.one_off_count = 0
+        #: Sessions and series the calendar describes: what the import may write.
+        self.records = 0
 
     def plan(self, events: Sequence[_Event], errors: list[RowError], notes: list[str]) -> None:
         masters: dict[str, _Event] = {}
@@ -603,6 +630,9 @@ class _Planner:
                 self._plan_event(master, changes.pop(uid, []), notes)
             except Refused as exc:
                 errors.append(RowError(row=master.number, column=exc.column, reason=exc.reason))
+            except Exception as exc:  # a surprise (an overflow...): named by its event
+                reason = f"cannot plan the event: {type(exc).__name__}: {exc}"
+                errors.append(RowError(row=master.number, column=None, reason=reason))
         for stray in changes.values():
             for event in stray:
                 self._stray(event, notes)
@@ -728,6 +758,7 @@ class _Planner:
             )
         else:
             self.series_count += 0 if master.cancelled else 1
+            self.records += 1 + len(occurring)
             self.series.append(
                 PlannedSeries(
                     ref=master.number,
@@ -824,6 +855,7 @@ class _Planner:
         # A one-off given in UTC is shown in the calendar's zone; the instant is the same.
         zone = self.zone if event.zone == "UTC" else event.zone
         self.one_off_count += 0 if extra.cancelled else 1
+        self.records += 1
         self.sessions.append(
             PlannedSession(
                 ref=event.number,

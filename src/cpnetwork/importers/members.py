@@ -22,8 +22,14 @@ from attrs import evolve
 
 from cpnetwork.errors import CpnetworkError
 from cpnetwork.importers import _forms
-from cpnetwork.importers._common import Options, fail_if, file_error
-from cpnetwork.importers.base import Importer, ImportReport
+from cpnetwork.importers._common import (
+    Options,
+    check_record_limit,
+    fail_if,
+    file_error,
+    record_limit,
+)
+from cpnetwork.importers.base import Importer, ImportReport, listing
 from cpnetwork.model import Member
 
 if TYPE_CHECKING:
@@ -55,6 +61,7 @@ class MembersImporter(Importer):
     ) -> ImportReport:
         opts = Options(options, _forms.FORM_OPTIONS, prefixes=("map.", "map_"))
         errors = opts.problems()
+        limit = record_limit(opts, errors)
         form = _forms.read_form(network, path, opts, errors)
         emails = sorted(values["email"] for _, _, values in form.rows)
         existing = {m.email: m for m in network.members.find({"email": emails})} if emails else {}
@@ -73,6 +80,7 @@ class MembersImporter(Importer):
                 unchanged += 1
             elif member is not None:
                 changed.append(member)
+        check_record_limit(len(new) + len(changed), limit, "members", errors)
         fail_if(errors, path)
         try:
             network.members.save_many(new, changed, dry_run=dry_run)
@@ -80,7 +88,7 @@ class MembersImporter(Importer):
             raise file_error(path, exc) from exc
         notes = []
         if form.unread:
-            notes.append("columns not imported: " + ", ".join(form.unread))
+            notes.append("columns not imported: " + listing(form.unread, limit=20, quoted=False))
         return ImportReport(
             kind=self.kind,
             source=str(path),

@@ -28,8 +28,7 @@ transaction: a record already there is replaced, one that would not change is le
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -43,10 +42,17 @@ from cpnetwork import recurrence
 from cpnetwork.errors import CpnetworkError, NotFoundError
 from cpnetwork.importers import _cells, _tables
 from cpnetwork.importers._columns import normalize_header
-from cpnetwork.importers._common import Options, fail_if, file_error, positive_number
-from cpnetwork.importers.base import Importer, ImportReport, RowError
+from cpnetwork.importers._common import (
+    Options,
+    check_record_limit,
+    fail_if,
+    file_error,
+    positive_number,
+    record_limit,
+)
+from cpnetwork.importers.base import Importer, ImportReport, RowError, shorten
 from cpnetwork.model import AttendanceSource, AttendanceStatus, Member, Session
-from cpnetwork.model._validators import normalize_email
+from cpnetwork.model._validators import email_key
 
 if TYPE_CHECKING:
     from cpnetwork.network import Network
@@ -62,6 +68,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _PREAMBLE = "meeting id"
 _ORIGINAL = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+#: The longest duration a row may give: a year of minutes.
+MAX_MINUTES = 366 * 24 * 60
 #: Share of the session's length attended that counts as present, by default.
 DEFAULT_PRESENT_SHARE = 0.75
 
@@ -155,11 +163,12 @@ class ZoomAttendanceImporter(Importer):
         opts = Options(options, self.OPTIONS)
         errors = opts.problems()
         session = self._session(network, opts.get("session"), errors)
-        threshold = positive_number(opts, "present_minutes", errors)
+        threshold = positive_number(opts, "present_minutes", errors, at_most=MAX_MINUTES)
+        limit = record_limit(opts, errors)
         text = _tables.read_text(path, opts.get("encoding"), errors)
+        records = _tables.read_records(text, errors) if text is not None else None
         fail_if(errors, path)
-        assert session is not None and text is not None
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        assert session is not None and records is not None
         notes: list[str] = []
         header_at = self._participant_header(records, notes, errors)
         fail_if(errors, path)
@@ -223,6 +232,8 @@ class ZoomAttendanceImporter(Importer):
             else:
                 updated += 1
             writes.append((session.id, member_id, status, minutes, source))
+        check_record_limit(len(writes), limit, "attendance records", errors)
+        fail_if(errors, path)
         if writes and not dry_run:
             try:
                 network.attendance.record_many(writes)
@@ -318,8 +329,9 @@ class ZoomAttendanceImporter(Importer):
         )
         return 0
 
-    @staticmethod
+    @classmethod
     def _rows(
+        cls,
         records: Sequence[Sequence[str]],
         header: Sequence[str],
         columns: Mapping[str, int],
@@ -331,49 +343,67 @@ class ZoomAttendanceImporter(Importer):
         for number, cells in enumerate(records, start=1):
             if not any(c.strip() for c in cells):
                 continue
-
-            def cell(role: str, cells: Sequence[str] = cells) -> str:
-                index = columns.get(role)
-                return cells[index].strip() if index is not None and index < len(cells) else ""
-
-            row = _Row(number=number, name=cell("name"), email=cell("email"))
-            row.waiting = normalize_header(cell("waiting")) in ("yes", "true", "y")
-            if not row.name and not row.email:
-                errors.append(RowError(row=number, column=None, reason="no name and no email"))
-            if timed:
-                for role in ("join", "leave"):
-                    heading = header[columns[role]]
-                    try:
-                        moment = _cells.parse_timestamp(cell(role), zone)
-                    except ValueError as exc:
-                        errors.append(RowError(row=number, column=heading, reason=str(exc)))
-                        continue
-                    setattr(row, role, moment)
-                if row.join and row.leave and row.leave < row.join:
-                    heading = header[columns["leave"]]
-                    errors.append(
-                        RowError(row=number, column=heading, reason="leaves before joining")
-                    )
-            elif cell("duration"):
-                try:
-                    row.duration = float(cell("duration"))
-                except ValueError:
-                    heading = header[columns["duration"]]
-                    reason = f"{cell('duration')!r} is not a number of minutes"
-                    errors.append(RowError(row=number, column=heading, reason=reason))
+            try:
+                row = cls._row(number, cells, header, columns, zone, timed, errors)
+            except Exception as exc:  # a surprise: still named by its row
+                reason = f"cannot read the row: {type(exc).__name__}: {exc}"
+                errors.append(RowError(row=number, column=None, reason=reason))
+                continue
             rows.append(row)
         return rows
+
+    @staticmethod
+    def _row(
+        number: int,
+        cells: Sequence[str],
+        header: Sequence[str],
+        columns: Mapping[str, int],
+        zone: ZoneInfo,
+        timed: bool,
+        errors: list[RowError],
+    ) -> _Row:
+        def cell(role: str) -> str:
+            index = columns.get(role)
+            return cells[index].strip() if index is not None and index < len(cells) else ""
+
+        row = _Row(number=number, name=cell("name"), email=cell("email"))
+        row.waiting = normalize_header(cell("waiting")) in ("yes", "true", "y")
+        if not row.name and not row.email:
+            errors.append(RowError(row=number, column=None, reason="no name and no email"))
+        if timed:
+            for role in ("join", "leave"):
+                heading = header[columns[role]]
+                try:
+                    moment = _cells.parse_timestamp(cell(role), zone)
+                except ValueError as exc:
+                    errors.append(RowError(row=number, column=heading, reason=str(exc)))
+                    continue
+                setattr(row, role, moment)
+            if row.join and row.leave and row.leave < row.join:
+                heading = header[columns["leave"]]
+                errors.append(RowError(row=number, column=heading, reason="leaves before joining"))
+        elif cell("duration"):
+            try:
+                row.duration = float(cell("duration"))
+            except ValueError:
+                row.duration = math.nan
+            if not 0 <= row.duration <= MAX_MINUTES:  # nan and inf too
+                heading = header[columns["duration"]]
+                reason = f"{shorten(cell('duration'), 40)!r} is not a number of minutes"
+                errors.append(RowError(row=number, column=heading, reason=reason))
+                row.duration = 0.0
+        return row
 
     # -- matching ----------------------------------------------------------------------
     @staticmethod
     def _match(network: Network, rows: Sequence[_Row]) -> tuple[dict[str, _Person], list[_Person]]:
-        emails = sorted({normalize_email(r.email) for r in rows if r.email})
+        emails = sorted({email_key(r.email) for r in rows if r.email})
         by_email = {m.email: m for m in network.members.find({"email": emails})} if emails else {}
         by_name: dict[str, list[Member]] | None = None
         people: dict[str, _Person] = {}
         unmatched: dict[str, _Person] = {}
         for row in rows:
-            member = by_email.get(normalize_email(row.email)) if row.email else None
+            member = by_email.get(email_key(row.email)) if row.email else None
             if member is None and row.name:
                 if by_name is None:
                     by_name = {}
@@ -388,7 +418,7 @@ class ZoomAttendanceImporter(Importer):
                         break
             label = f"{row.name} <{row.email}>" if row.email else row.name
             if member is None:
-                key = normalize_email(row.email) if row.email else _key(row.name)
+                key = email_key(row.email) if row.email else _key(row.name)
                 person = unmatched.setdefault(key, _Person(label=label))
             else:
                 person = people.setdefault(member.id, _Person(label=member.name))

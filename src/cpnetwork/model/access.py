@@ -30,7 +30,7 @@ _NEEDS = {
 }
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Actor:
     """Someone acting on the network, and the part of it they may see and change.
 

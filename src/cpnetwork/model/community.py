@@ -19,7 +19,7 @@ class TeamKind(v.Choice):
     WORKING_GROUP = "working_group"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Team:
     """A regional or county team, a cohort, a grade-level or job-alike group."""
 
@@ -59,7 +59,7 @@ class ResourceKind(v.Choice):
     DOCUMENT = "document"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Resource:
     """Material linked to a program or session, with an access level."""
 

@@ -73,7 +73,7 @@ ALLOWED_FROM: dict[str, frozenset[EnrollmentStatus | None]] = {
 }
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Enrollment:
     """A member in a program.
 
@@ -116,7 +116,7 @@ def _optional_status(value: EnrollmentStatus | str | None) -> EnrollmentStatus |
     return None if value is None else EnrollmentStatus(value)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Transition:
     """One step in an enrollment's history: who moved it, when and why."""
 
@@ -147,7 +147,7 @@ class AttendanceSource(v.Choice):
     IMPORT = "import"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Attendance:
     """A member at a session."""
 

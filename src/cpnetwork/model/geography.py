@@ -11,20 +11,20 @@ from attrs import field, frozen
 from cpnetwork.model import _validators as v
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Region:
     code: str = field(validator=v.non_empty)
     name: str = ""
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class County:
     code: str = field(validator=v.non_empty)
     name: str = field(validator=v.non_empty)
     region_code: str | None = None
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Jurisdiction:
     """A state (or any area) with its regions and counties."""
 

@@ -11,7 +11,7 @@ from cpnetwork.model import _validators as v
 from cpnetwork.model._base import new_id
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Milestone:
     """A dated step in the network's timeline."""
 
@@ -22,7 +22,7 @@ class Milestone:
     description: str = ""
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Recognition:
     """An award given to a member or an organization."""
 

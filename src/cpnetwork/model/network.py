@@ -11,7 +11,7 @@ from cpnetwork.model import _validators as v
 from cpnetwork.model.notifications import NotificationSettings
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Priority:
     """A core belief or priority that programs and sessions are tagged with."""
 
@@ -25,7 +25,7 @@ def _years(value: int | None) -> int | None:
     return value
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class RetentionSettings:
     """How long personal details are kept once a program year has ended, in whole years.
 
@@ -41,7 +41,7 @@ class RetentionSettings:
     step_reasons: int | None = field(default=None, converter=_years)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class NetworkProfile:
     """Name, home time zone and program-year boundary of a network."""
 

@@ -58,7 +58,7 @@ def _days(values: Iterable[int]) -> tuple[int, ...]:
     return days
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class ReminderSettings:
     """When reminders go out, in whole days before the moment they remind of.
 
@@ -79,7 +79,7 @@ class Security(v.Choice):
     SSL = "ssl"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class EmailSettings:
     """The SMTP server and the sender of the network's mail.
 
@@ -106,7 +106,7 @@ class EmailSettings:
         return {Security.PLAIN: 25, Security.STARTTLS: 587, Security.SSL: 465}[self.security]
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class WebhookEndpoint:
     """A URL that receives every domain event (or only ``events``) as signed JSON."""
 
@@ -118,7 +118,7 @@ class WebhookEndpoint:
     timeout_seconds: float = 10.0
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class NotificationSettings:
     """Which channels a network uses and how hard the dispatcher tries.
 
@@ -147,7 +147,7 @@ class MessageStatus(v.Choice):
     DEAD = "dead"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class OutboxMessage:
     """One message to deliver on one channel to one recipient, written with its cause.
 
@@ -157,23 +157,24 @@ class OutboxMessage:
     """
 
     id: str = field(factory=new_id)
-    key: str = field(validator=v.non_empty)
+    key: str = field(validator=v.non_empty, metadata={"text": v.TextKind.NAME})
     channel: str = field(validator=v.non_empty)
     #: An email address, a webhook URL, a log name: what the channel delivers to.
-    recipient: str = field(validator=v.non_empty)
+    recipient: str = field(validator=v.non_empty, metadata={"text": v.TextKind.URL})
     topic: str = field(validator=v.non_empty)
     category: Category = field(converter=Category)
     member_id: str | None = None
     program_id: str | None = None
     session_id: str | None = None
-    subject: str = ""
+    #: Made by the library from templates: the channel flattens what must be one line.
+    subject: str = field(default="", metadata={"text": v.TextKind.TEXT})
     text: str = ""
     html: str = ""
     #: An iCalendar invite (METHOD:REQUEST or CANCEL) to attach, or "".
     calendar: str = ""
     #: A JSON document (a webhook's body), or "".
     data: str = ""
-    headers: dict[str, str] = field(factory=dict)
+    headers: dict[str, str] = field(factory=dict, metadata={"text": v.TextKind.TEXT})
     status: MessageStatus = field(default=MessageStatus.PENDING, converter=MessageStatus)
     attempts: int = 0
     created_at: datetime = field(validator=v.aware)

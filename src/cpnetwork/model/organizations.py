@@ -33,7 +33,7 @@ class OrganizationStatus(v.Choice):
     PENDING = "pending"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Organization:
     """A county office, district, school, museum, university, nonprofit..."""
 
@@ -64,7 +64,7 @@ class PartnershipScope(v.Choice):
     NATIONAL = "national"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Partnership:
     """An organization partnering with the network over a span of time."""
 

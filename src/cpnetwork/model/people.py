@@ -57,7 +57,7 @@ def _grade_bands(values: Iterable[GradeBand | str]) -> frozenset[GradeBand]:
     return frozenset(GradeBand(g) for g in ([values] if isinstance(values, str) else values))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Affiliation:
     """A member working at an organization from ``start`` until ``end`` (open if None)."""
 
@@ -84,7 +84,7 @@ def _affiliations(
     return tuple(a if isinstance(a, Affiliation) else Affiliation(**a) for a in values)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Reach:
     """Self-reported reach: how many teachers a leader supports, students reached."""
 
@@ -96,7 +96,7 @@ def _reach(value: Reach | Mapping[str, int | None]) -> Reach:
     return value if isinstance(value, Reach) else Reach(**value)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Member:
     """A person in the network."""
 

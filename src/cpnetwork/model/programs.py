@@ -36,7 +36,7 @@ class RuleKind(v.Choice):
     GRADE_BANDS = "grade_bands"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class EligibilityRule:
     """The member must have at least one of ``allowed`` for ``kind``."""
 
@@ -52,7 +52,7 @@ class QuotaScope(v.Choice):
     ROLE = "role"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Quota:
     """At most ``limit`` seats per organization / county / region / role.
 
@@ -65,7 +65,7 @@ class Quota:
     value: str | None = None
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class CompletionRule:
     """When an enrolled member has completed the program.
 
@@ -119,7 +119,7 @@ def opening_at(value: date | datetime, zone: tzinfo) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=zone)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class EnrollmentPolicy:
     """How a program takes people in: the mode, the window, seats, eligibility and quotas.
 
@@ -177,7 +177,7 @@ class EnrollmentPolicy:
             )
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Module:
     """A module or track of a multi-part program."""
 
@@ -189,7 +189,7 @@ def _modules(values: Iterable[Module]) -> tuple[Module, ...]:
     return tuple(values)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Program:
     """Something members take part in within a program year."""
 

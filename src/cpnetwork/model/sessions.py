@@ -30,7 +30,7 @@ class Modality(v.Choice):
     HYBRID = "hybrid"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Session:
     """One meeting of a program, possibly spanning several days.
 
@@ -81,7 +81,7 @@ class Session:
         return self.end.astimezone(ZoneInfo(self.timezone))
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class SessionSeries:
     """A recurring session: an RFC 5545 RRULE expanded in the series' own time zone.
 

@@ -23,7 +23,7 @@ class ItemKind(v.Choice):
     TEXT = "text"
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class SurveyItem:
     key: str = field(validator=v.non_empty)
     prompt: str = field(validator=v.non_empty)
@@ -44,7 +44,7 @@ def _items(values: Iterable[SurveyItem]) -> tuple[SurveyItem, ...]:
     return tuple(values)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class Survey:
     id: str = field(factory=new_id)
     title: str = field(validator=v.non_empty)
@@ -63,7 +63,7 @@ class Survey:
         return next((i for i in self.items if i.key == key), None)
 
 
-@frozen(kw_only=True)
+@frozen(kw_only=True, field_transformer=v.checked_fields)
 class SurveyResponse:
     """One respondent's answers; ``member_id`` is None for anonymous surveys."""
 

@@ -18,7 +18,7 @@ from cpnetwork.events import (
 )
 from cpnetwork.fields import validate_custom
 from cpnetwork.model import Affiliation, Member, Organization
-from cpnetwork.model._validators import normalize_email
+from cpnetwork.model._validators import email_key
 from cpnetwork.model.arguments import (
     MemberChanges,
     MemberFields,
@@ -113,7 +113,7 @@ class MemberService:
 
     def find_by_email(self, email: str) -> Member | None:
         with self._context.reading() as tx:
-            return tx.find_one(Member, {"email": normalize_email(email)})
+            return tx.find_one(Member, {"email": email_key(email)})
 
     def find(self, where: Where | None = None, *, limit: int | None = None) -> list[Member]:
         with self._context.reading() as tx:
@@ -187,12 +187,37 @@ def replace_organization(uow: UnitOfWork, organization: Organization) -> Organiz
     return organization
 
 
+#: The deepest chain of parents an organization may have (school → district → county
+#: office → state is four).
+MAX_PARENT_DEPTH = 32
+
+
 def _check_parents(uow: UnitOfWork, organizations: Sequence[Organization]) -> None:
-    """Every parent is in the batch or already stored."""
-    in_batch = {o.id for o in organizations}
+    """Every parent is in the batch or already stored, and no chain of parents loops."""
+    in_batch = {o.id: o for o in organizations}
     parents = {o.parent_id for o in organizations if o.parent_id is not None}
-    for parent_id in sorted(parents - in_batch):
+    for parent_id in sorted(parents - set(in_batch)):
         uow.require(Organization, parent_id)
+    rooted: set[str] = set()  # ids whose chain of parents is known to end
+    for organization in organizations:
+        chain: list[str] = []
+        current: Organization | None = organization
+        while current is not None and current.id not in rooted:
+            if current.id in chain or len(chain) >= MAX_PARENT_DEPTH:
+                loop = " → ".join([*chain, current.id])
+                reason = (
+                    f"its parents loop back ({loop})"
+                    if current.id in chain
+                    else f"has more than {MAX_PARENT_DEPTH} levels of parents"
+                )
+                raise ValidationError("Organization", organization.id, reason, field="parent_id")
+            chain.append(current.id)
+            above = current.parent_id
+            if above is None:
+                current = None
+            else:
+                current = in_batch.get(above) or uow.require(Organization, above)
+        rooted.update(chain)
 
 
 class OrganizationService:

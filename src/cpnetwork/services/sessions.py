@@ -116,13 +116,19 @@ def _aware(kind: str, value: Any, name: str) -> datetime:
         raise ValidationError(
             kind, None, f"{value!r} is not a datetime with a time zone", field=name
         )
+    if not v.MIN_YEAR <= value.year <= v.MAX_YEAR:  # before any arithmetic overflows
+        reason = f"{value.isoformat()} is not between the years {v.MIN_YEAR} and {v.MAX_YEAR}"
+        raise ValidationError(kind, None, reason, field=name)
     return value
 
 
 def _duration(kind: str, value: Any) -> timedelta:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
+    if not isinstance(value, timedelta) or not timedelta(0) < value <= v.MAX_DURATION:
         raise ValidationError(
-            kind, None, f"{value!r} is not a positive timedelta", field="duration"
+            kind,
+            None,
+            f"{value!r} is not a positive timedelta of at most 100 years",
+            field="duration",
         )
     return value
 

@@ -26,6 +26,7 @@ from attrs import frozen
 from sqlalchemy.types import TypeEngine
 
 from cpnetwork.errors import StorageError
+from cpnetwork.model._validators import stored_values
 from cpnetwork.serialization import structure, unstructure
 from cpnetwork.storage.base import RecordKind
 from cpnetwork.storage.memory import plain
@@ -256,7 +257,12 @@ class MappedKind:
         return row
 
     def from_row(self, row: Mapping[Any, Any]) -> Any:
-        """The record a row holds, rebuilt (and validated) by the cattrs converter."""
+        """The record a row holds, rebuilt by the cattrs converter.
+
+        Its values are taken as stored (:func:`~cpnetwork.model._validators.stored_values`):
+        they passed the input rules when written, and rows of an older version stay
+        readable; the record's own validators still run.
+        """
         data: dict[str, Any] = {}
         for name, spec in self.columns.items():
             value = row[name]
@@ -267,4 +273,5 @@ class MappedKind:
             elif value is not None and spec.kind is ColumnKind.DATETIME:
                 value = in_zone(value, row.get(name + ZONE_SUFFIX))
             data[name] = value
-        return structure(data, self.kind.cls)
+        with stored_values():
+            return structure(data, self.kind.cls)

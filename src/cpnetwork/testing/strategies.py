@@ -106,14 +106,20 @@ def ids() -> st.SearchStrategy[str]:
     return st.uuids().map(lambda u: u.hex)
 
 
+#: Characters the model takes in any text field: no controls, format characters
+#: (bidi overrides, zero-width), surrogates or line separators (see
+#: :class:`cpnetwork.model._validators.TextKind`).
+TEXT_CHARACTERS = st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
 def names() -> st.SearchStrategy[str]:
     """Text that is not blank (titles, names, keys)."""
-    return st.text(min_size=1, max_size=30).filter(lambda s: s.strip() != "")
+    return st.text(TEXT_CHARACTERS, min_size=1, max_size=30).filter(lambda s: s.strip() != "")
 
 
 def texts() -> st.SearchStrategy[str]:
     """Any short text, blank included (descriptions, optional labels)."""
-    return st.text(max_size=30)
+    return st.text(TEXT_CHARACTERS, max_size=30)
 
 
 def codes() -> st.SearchStrategy[str]:

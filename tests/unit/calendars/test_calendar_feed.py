@@ -13,6 +13,7 @@ from attrs import evolve
 from cpnetwork import Network, ValidationError
 from cpnetwork.calendars import event_uid, feed
 from cpnetwork.model import Program, Session
+from cpnetwork.model._validators import stored_values
 from cpnetwork.recurrence import instant
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -41,8 +42,10 @@ def held(sessions: list[Session]) -> list[tuple[datetime, datetime]]:
 def test_text_with_line_breaks_commas_semicolons_and_html_round_trips(
     network: Network,
 ) -> None:
-    title = 'Kickoff, part 1; "intro"\nDTSTART:19700101T000000Z <b>bold</b> \\ end'
-    venue = "Room 4, 2nd floor; 1 Main St.\nEND:VEVENT"
+    # A title is one line (the input rules refuse a line break in it); a venue may
+    # hold several, and each is escaped.
+    title = 'Kickoff, part 1; "intro" DTSTART:19700101T000000Z <b>bold</b> \\ end'
+    venue = "Room 4, 2nd floor; 1 Main St.\nDTSTART:19700101T000000Z\nEND:VEVENT"
     program = network.programs.create(title="<script>alert(1)</script>, 2024", program_year=2024)
     session = network.sessions.schedule(
         program.id,
@@ -76,12 +79,15 @@ def test_text_with_line_breaks_commas_semicolons_and_html_round_trips(
 
 
 def test_control_characters_are_left_out(network: Network, program: Program) -> None:
-    session = network.sessions.schedule(
-        program.id,
-        title="Kick\x00off\x1b\tday",
-        start=datetime(2024, 10, 1, 9, tzinfo=LA),
-        duration=timedelta(hours=1),
-    )
+    # The input rules refuse such a title today; a store an older version wrote may
+    # still hold one (records are read as stored), and the feed must leave them out.
+    with stored_values():
+        session = network.sessions.schedule(
+            program.id,
+            title="Kick\x00off\x1b\tday",
+            start=datetime(2024, 10, 1, 9, tzinfo=LA),
+            duration=timedelta(hours=1),
+        )
     data = feed([session], name="Network", stamp=STAMP)
     assert b"\x00" not in data and b"\x1b" not in data
     [event] = icalendar.Calendar.from_ical(data).walk("VEVENT")

@@ -36,6 +36,7 @@ from cpnetwork.model import (
     OutboxMessage,
     Program,
 )
+from cpnetwork.model._validators import stored_values
 from cpnetwork.notifications import Notice
 from cpnetwork.notifications import email as email_channel
 from cpnetwork.notifications.email import (
@@ -160,7 +161,8 @@ def _email(port: int, **changes: Any) -> EmailSettings:
         "timeout_seconds": 5.0,
         **changes,
     }
-    return EmailSettings(**fields)
+    with stored_values():  # as a stored profile may hold it (see _message)
+        return EmailSettings(**fields)
 
 
 def _message(**changes: Any) -> OutboxMessage:
@@ -177,7 +179,10 @@ def _message(**changes: Any) -> OutboxMessage:
         "due_at": NOW,
         **changes,
     }
-    return OutboxMessage(**fields)
+    # As an outbox row may hold it (an older version's, another tool's): the channel's
+    # own defences are tested on values the input rules would refuse today.
+    with stored_values():
+        return OutboxMessage(**fields)
 
 
 # -- through the network -------------------------------------------------------------
@@ -383,11 +388,14 @@ def test_line_breaks_in_names_cannot_add_headers_or_recipients(
 ) -> None:
     evil = "Ada\r\nBcc: evil@example.org\r\nX-Injected: yes"
     with _open(clock, smtp, InjectingWording()) as net:
-        net.notifications.configure(
-            email=_email(smtp.port, sender_name="Network\nBcc: evil@example.org")
-        )
-        program = net.programs.create(title="Academy\nCc: evil@example.org", program_year=2024)
-        ada = net.members.add(email="ada@example.org", given_name=evil)
+        # The input rules refuse these line breaks today; a store an older version wrote
+        # may hold them (records are read as stored), and the mail must stay safe.
+        with stored_values():
+            net.notifications.configure(
+                email=_email(smtp.port, sender_name="Network\nBcc: evil@example.org")
+            )
+            program = net.programs.create(title="Academy\nCc: evil@example.org", program_year=2024)
+            ada = net.members.add(email="ada@example.org", given_name=evil)
         net.enrollment.register(program.id, ada.id)
         assert net.notifications.dispatch().delivered == 1
         envelope, mail = inbox.one()

@@ -155,7 +155,12 @@ def _check_rows(
             errors.append(RowError(row=number, column=None, reason=reason))
             continue
         values = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
-        record = _record(number, values, errors)
+        try:
+            record = _record(number, values, errors)
+        except Exception as exc:  # a surprise: still named by its row
+            reason = f"cannot read the row: {type(exc).__name__}: {exc}"
+            errors.append(RowError(row=number, column=None, reason=reason))
+            continue
         if record is not None:
             records.append(record)
 
@@ -199,7 +204,12 @@ def _xlsx_rows(path: Path, source: str) -> Generator[Sequence[Any]]:
             raise ImportFileError(source, [error]) from exc
         try:
             started = False
-            for cells in workbook.worksheets[0].iter_rows(values_only=True):
+            sheet = workbook.worksheets[0]
+            # Read-only mode trusts the sheet's <dimension> element, which tools other
+            # than Excel often leave stale (A1:C5 on a sheet of 12 rows): forget it, so
+            # every row the sheet holds is read.
+            sheet.reset_dimensions()
+            for cells in sheet.iter_rows(values_only=True):
                 # Empty rows before the header are skipped; later ones are kept so
                 # row numbers stay those of the sheet's data rows.
                 if not started and all(_blank(cell) for cell in cells):

@@ -19,6 +19,7 @@ import pytest
 
 from cpnetwork import Network
 from cpnetwork.errors import ValidationError
+from cpnetwork.model._validators import stored_values
 from cpnetwork.reports.render import FORMATS, render, write
 from cpnetwork.reports.render.cells import FORMULA_STARTS, clean_text, spreadsheet_safe
 from cpnetwork.testing.pytest_plugin import FrozenClock
@@ -34,7 +35,10 @@ def net() -> Iterator[Network]:
     clock = FrozenClock()
     with open_network("memory://", clock, plugins=(RosterPlugin(),)) as network:
         build_small_network(network, clock)
-        network.members.add(email="eve@x.org", given_name=SNEAKY, county="10")
+        # The input rules refuse SNEAKY today; a store written by an older version may
+        # still hold it (records are read as stored), and reports must show it inert.
+        with stored_values():
+            network.members.add(email="eve@x.org", given_name=SNEAKY, county="10")
         network.programs.create(title=f"{SCRIPT} {FORMULA}", program_year=2024)
         yield network
 
