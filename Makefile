@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml $(PLUGINS) $(TEST_PLUGINS)
 	touch $@
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m cpnetwork.demo $(DEMO_DB)
+	$(BIN)/python -m cpnetwork.demo --rebuild $(DEMO_DB)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -14,6 +12,7 @@ from attrs import evolve
 from cpnetwork.errors import PluginError, ValidationError
 from cpnetwork.events import NetworkProfileUpdated, changed_fields
 from cpnetwork.fields import CustomField
+from cpnetwork.files import replace_file
 from cpnetwork.importers import Importer, ImportReport
 from cpnetwork.importers.registry import registered_importers
 from cpnetwork.model import Jurisdiction, NetworkProfile
@@ -32,6 +31,7 @@ from cpnetwork.services.surveys import SurveyService
 from cpnetwork.services.teams import TeamService
 from cpnetwork.storage import CORE_KINDS, RecordKind, Storage
 from cpnetwork.storage.base import Transaction
+from cpnetwork.storage.sql_url import masked
 
 #: Where a network lives when no URL is given: an SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///cpnetwork.db"
@@ -79,17 +79,21 @@ class Network:
         load_entrypoints: bool = True,
         block_plugins: Iterable[str] = (),
         clock: Clock = utc_now,
+        read_only: bool = False,
     ) -> Network:
         """Open (creating if new) the network stored at ``url``.
 
         ``name`` and ``timezone`` set up a new network and are checked against an
-        existing one's profile only when given.  Once the network is ready, each
+        existing one's profile only when given.  With ``read_only`` nothing is ever
+        written, not even on opening (a database without a profile is shown with a
+        default one): every change is refused with a StorageError.  Once the network
+        is ready, each
         plugin's ``startup`` hook is called with it.
         """
         host = get_plugin_manager(
             load_entrypoints=load_entrypoints, block=block_plugins, plugins=plugins
         )
-        storage = _open_storage(host, url)
+        storage = _open_storage(host, url, read_only=read_only)
         try:
             # The core's kinds first, whatever plugins are blocked; then the plugins'.
             kinds = host.collect("register_record_kinds", RecordKind)
@@ -192,8 +196,8 @@ class Network:
         plus a final newline.  Returns the records written by kind.
         """
         if isinstance(target, str | Path):
-            return _replace_file(
-                Path(target), lambda out: self.export(out, progress=progress, chunk_size=chunk_size)
+            return replace_file(
+                target, lambda out: self.export(out, progress=progress, chunk_size=chunk_size)
             )
         counts: dict[str, int] = {}
         with self._context.reading() as tx:
@@ -334,29 +338,23 @@ class Network:
         return f"<Network {self.profile.name!r} at {self.storage.url}>"
 
 
-def _open_storage(host: PluginHost, url: str) -> Storage:
-    answer = host.call_first("open_storage", url=url)
+def _open_storage(host: PluginHost, url: str, *, read_only: bool) -> Storage:
+    answer = host.call_first("open_storage", url=url, read_only=read_only)
     if answer is None:
         blocked = host.blocked()
         because = f" (blocked plugins: {', '.join(blocked)})" if blocked else ""
-        raise ValidationError("storage", url, f"no installed backend opens this URL{because}")
+        raise ValidationError(
+            "storage", masked(url), f"no installed backend opens this URL{because}"
+        )
     plugin, storage = answer
     if not isinstance(storage, Storage):
         raise PluginError(plugin, "open_storage", f"returned {storage!r}, not a Storage")
+    if read_only and not storage.read_only:
+        storage.close()
+        raise PluginError(
+            plugin, "open_storage", f"cannot open {storage.url} read-only (read_only ignored)"
+        )
     return storage
-
-
-def _replace_file(path: Path, write: Callable[[IO[str]], T]) -> T:
-    """``write`` into a temporary file beside ``path``, renamed onto it once complete."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with open(fd, "w", encoding="utf-8") as out:
-            answer = write(out)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return answer
 
 
 def _member_fields(host: PluginHost) -> dict[str, CustomField]:
@@ -369,13 +367,14 @@ def _member_fields(host: PluginHost) -> dict[str, CustomField]:
 
 
 def _load_profile(storage: Storage, *, name: str | None, timezone: str | None) -> NetworkProfile:
-    with storage.transaction() as tx:
+    with storage.transaction(read_only=storage.read_only) as tx:
         profile = tx.get(NetworkProfile, "network")
         if profile is None:
             profile = NetworkProfile(
                 name=name or "Network", timezone=timezone or "America/Los_Angeles"
             )
-            tx.insert(profile)
+            if not storage.read_only:
+                tx.insert(profile)
             return profile
     if timezone is not None and timezone != profile.timezone:
         raise ValidationError(

@@ -76,6 +76,17 @@ class RootGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            return self._invoke(ctx)
+        except click.exceptions.Exit as exc:
+            if exc.exit_code:
+                _abandon(ctx)
+            raise
+        except BaseException:
+            _abandon(ctx)
+            raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -93,6 +104,13 @@ class RootGroup(click.Group):
             raise CliError(
                 f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)"
             ) from exc
+
+
+def _abandon(ctx: click.Context) -> None:
+    """A failed command leaves no database file it created behind."""
+    state = ctx.find_object(CliState)
+    if state is not None:
+        state.abandon()
 
 
 def _debugging(ctx: click.Context) -> bool:

@@ -11,6 +11,7 @@ from attrs import evolve
 from cpnetwork.cli._output import console, details, moment, plain, table
 from cpnetwork.cli._state import CliState, find_member, pass_state
 from cpnetwork.model import EmailSettings, MessageStatus, NotificationSettings, WebhookEndpoint
+from cpnetwork.storage.sql_url import masked
 
 
 @click.command(
@@ -31,7 +32,7 @@ def tick_command(state: CliState, limit: int | None) -> None:
     The one command a cron entry or systemd timer runs, every few minutes.  Safe to
     run twice or from two machines at once: nothing is queued or delivered twice.
     """
-    report = state.open().notifications.tick(dispatch_limit=limit)
+    report = state.open(write=True).notifications.tick(dispatch_limit=limit)
     out = console()
     for line in report.lines():
         out.print(plain(line))
@@ -46,7 +47,7 @@ def _settings_rows(settings: NotificationSettings) -> list[tuple[str, object]]:
     email = settings.email
     return [
         ("email", "off" if email is None else f"{email.sender} via {email.host}"),
-        ("webhooks", ", ".join(w.url for w in settings.webhooks) or "none"),
+        ("webhooks", ", ".join(masked(w.url) for w in settings.webhooks) or "none"),
         ("log", "on" if settings.log else "off"),
         ("session reminders (days before)", settings.reminders.session_days),
         ("deadline reminders (days before)", settings.reminders.deadline_days),
@@ -106,7 +107,9 @@ def settings_command(
     max_attempts: int | None,
 ) -> None:
     """Show the notification settings, changing those given first."""
-    network = state.open()
+    options = (log, email_sender, smtp_host, smtp_port, smtp_security, smtp_username, webhook)
+    changing = no_email or no_webhooks or max_attempts is not None
+    network = state.open(write=changing or any(v is not None for v in options))
     settings = network.notifications.settings
     changes: dict[str, object] = {}
     if log is not None:
@@ -195,7 +198,7 @@ Examples:
 @pass_state
 def dispatch_command(state: CliState, limit: int | None) -> None:
     """Deliver the messages that are due now (tick does this and more)."""
-    report = state.open().notifications.dispatch(limit)
+    report = state.open(write=True).notifications.dispatch(limit)
     console().print(
         plain(f"delivered: {report.delivered}, to retry: {report.retried}, dead: {report.dead}")
     )
@@ -211,5 +214,5 @@ Examples:
 @pass_state
 def purge_command(state: CliState) -> None:
     """Remove delivered and dead messages older than the retention setting."""
-    purged = state.open().notifications.purge()
+    purged = state.open(write=True).notifications.purge()
     console().print(plain(f"purged: {purged}"))

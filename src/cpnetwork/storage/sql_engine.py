@@ -8,6 +8,9 @@ locked".  A read-only transaction (a connection with the execution option
 reads a snapshot and never waits for the writer.  pysqlite's own transaction handling
 is switched off for that, following SQLAlchemy's documented recipe.
 
+A new SQLite file is created owner-only (mode 0600) before SQLite opens it; SQLite
+gives its ``-wal`` and ``-shm`` files the same mode.
+
 A SQLite file that cannot be written (``?mode=ro`` in the URL, or a file or folder
 that is not writable, as on a read-only medium) is opened read-only through a SQLite
 URI (``file:…?mode=ro``, adding ``immutable=1`` when nothing can write beside it);
@@ -20,6 +23,7 @@ time-zone rules of its own).  PostgreSQL URLs run on psycopg 3.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,8 +37,9 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from cpnetwork.errors import CpnetworkError, StorageError, ValidationError
+from cpnetwork.files import create_private
 from cpnetwork.storage.base import calendar_month
-from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS
+from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS, masked
 
 #: How long a SQLite transaction waits for another writer before giving up.
 BUSY_TIMEOUT_SECONDS = 30
@@ -48,12 +53,15 @@ def _parse(url: str) -> sa.URL:
     try:
         return sa.make_url(url)
     except sa_exc.ArgumentError as exc:
-        raise ValidationError("storage", None, f"not a database URL: {exc}") from exc
+        raise ValidationError("storage", None, f"not a database URL: {masked(str(exc))}") from exc
 
 
 def display_url(url: str) -> str:
-    """The URL with its password hidden, for messages and ``Storage.url``."""
-    return _parse(url).render_as_string(hide_password=True)
+    """The URL with its secrets hidden (:func:`~cpnetwork.storage.sql_url.masked`).
+
+    This is what messages and ``Storage.url`` show.
+    """
+    return masked(_parse(url).render_as_string(hide_password=True))
 
 
 def engine_url(url: str) -> sa.URL:
@@ -72,6 +80,12 @@ def _sqlite_file(parsed: sa.URL) -> Path | None:
     if database in ("", ":memory:") or database.startswith("file:"):
         return None
     return Path(database)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database or one in memory."""
+    parsed = _parse(url)
+    return _sqlite_file(parsed) if parsed.drivername in SQLITE_DRIVERS else None
 
 
 def sqlite_read_only(url: str) -> str | None:
@@ -112,18 +126,36 @@ def _read_only_url(parsed: sa.URL) -> sa.URL:
     return parsed.set(database=f"file:{quote(str(path.absolute()))}", query={**kept, **query})
 
 
-def create_engine(url: str) -> sa.Engine:
-    """A pooled engine for ``url``, set up as the module docstring says."""
+def create_engine(url: str, *, read_only: bool = False) -> sa.Engine:
+    """A pooled engine for ``url``, set up as the module docstring says.
+
+    With ``read_only`` a SQLite file is opened read-only whether or not it could be
+    written.  A SQLite file that does not exist yet is created here, empty and
+    owner-only (mode 0600), so its ``-wal`` and ``-shm`` files, which SQLite gives the
+    database's mode, are private too.
+    """
     target = engine_url(url)
     if target.get_backend_name() == "sqlite":
-        read_only = sqlite_read_only(url) is not None
+        read_only = read_only or sqlite_read_only(url) is not None
         if read_only:
             target = _read_only_url(target)
+        else:
+            _create_private(target)
         engine = sa.create_engine(target, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
         event.listen(engine, "connect", _sqlite_connect_read_only if read_only else _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
     return sa.create_engine(target, pool_pre_ping=True)
+
+
+def _create_private(parsed: sa.URL) -> None:
+    """Create the SQLite file ``parsed`` names, empty and mode 0600, if it is not there."""
+    path = _sqlite_file(parsed)
+    if path is None:
+        return
+    # A missing folder, say, is left for SQLite to report when it opens the file.
+    with contextlib.suppress(OSError):
+        create_private(path)
 
 
 def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
