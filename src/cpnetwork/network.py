@@ -22,6 +22,7 @@ from cpnetwork.services.attendance import AttendanceService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
 from cpnetwork.services.enrollment import EnrollmentService
 from cpnetwork.services.history import HistoryService
+from cpnetwork.services.integrity import check_network
 from cpnetwork.services.notifications import NotificationService
 from cpnetwork.services.people import MemberService, OrganizationService
 from cpnetwork.services.programs import ProgramService
@@ -243,7 +244,11 @@ class Network:
         :func:`cpnetwork.export_json.read_export` gives for a file :meth:`export` wrote:
         each kind's records are then streamed into the store, and an unknown kind or a
         bad record fails the call when it is reached, writing nothing.
-        The exported network profile replaces this one's.  Returns the records written.
+        The exported network profile replaces this one's.  Once every record is written
+        the network is checked as the services would keep it (every reference names a
+        record it holds, no program over its capacity or a quota; see
+        :mod:`cpnetwork.services.integrity`): a typed error naming the record refuses
+        the whole load.  Returns the records written.
         ``progress(kind, done, total)`` is called after each kind is checked and written.
         """
         kinds = {kind.name: kind for kind in self.storage.iter_kinds()}
@@ -264,6 +269,7 @@ class Network:
                 written += len(records)
                 if progress is not None:
                     progress(kind.name, done, len(batches))
+            check_network(uow)
         if profile is not None:  # once committed
             self._context.profile = profile
         return written
@@ -292,6 +298,7 @@ class Network:
                 profile = self._write_imported(uow.tx, kind, structured(kind, rows)) or profile
                 if progress is not None:
                     progress(kind.name, min(done, len(kinds)), len(kinds))
+            check_network(uow)
         if profile is not None:  # once committed
             self._context.profile = profile
         return written

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from rich.console import Console
 
 from cpnetwork.demo import main, run
@@ -33,8 +34,13 @@ def test_demo_plays_the_year_on_an_sqlite_file(tmp_path: Path) -> None:
     assert "offer expired and passed on" in text
 
 
-def test_demo_main_starts_fresh_each_time(tmp_path: Path, capsys: object) -> None:
+def test_demo_main_rebuilds_only_its_own_network(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "again.db"
     assert main([str(db)]) == 0
-    assert main([str(db)]) == 0
+    assert main(["--rebuild", str(db)]) == 0  # what `make demo` runs, again and again
     assert db.exists()
+    capsys.readouterr()
+    assert main([str(db)]) == 1  # without --rebuild even the demo's own is kept
+    assert "the demo writes only into a new file or an empty database" in capsys.readouterr().err
