@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -176,10 +177,11 @@ class Network:
         Holds the whole network in memory: for big networks write it with :meth:`export`.
         ``progress(kind, done, total)`` is called after each kind of record.
         """
-        with self._context.reading() as tx:
-            return {
-                kind.name: list(rows) for kind, rows in self._exported(tx, progress, EXPORT_CHUNK)
-            }
+        with (
+            self._context.reading() as tx,
+            closing(self._exported(tx, progress, EXPORT_CHUNK)) as kinds,
+        ):
+            return {kind.name: list(rows) for kind, rows in kinds}
 
     def export(
         self,
@@ -201,9 +203,12 @@ class Network:
                 target, lambda out: self.export(out, progress=progress, chunk_size=chunk_size)
             )
         counts: dict[str, int] = {}
-        with self._context.reading() as tx:
+        with (
+            self._context.reading() as tx,
+            closing(self._exported(tx, progress, chunk_size)) as kinds,
+        ):
             target.write("{")
-            for kind, rows in self._exported(tx, progress, chunk_size):
+            for kind, rows in kinds:
                 opening = "\n" if not counts else ",\n"
                 target.write(f"{opening}  {json.dumps(kind.name, ensure_ascii=False)}: [")
                 written = 0
@@ -218,15 +223,22 @@ class Network:
 
     def _exported(
         self, tx: Transaction, progress: Progress | None, chunk_size: int
-    ) -> Iterator[tuple[RecordKind, Iterator[dict[str, Any]]]]:
+    ) -> Generator[tuple[RecordKind, Iterator[dict[str, Any]]]]:
         """Each kind with its records as JSON-ready dicts, read as they are taken.
 
-        ``progress`` is called once a kind's records have all been taken.
+        ``progress`` is called once a kind's records have all been taken.  Closing
+        the generator (as a failed export does) closes the scan it is in, so no
+        cursor outlives the transaction.
         """
         kinds = list(self.storage.iter_kinds())
         for done, kind in enumerate(kinds, start=1):
             records: Iterator[Any] = tx.scan(kind.cls, chunk_size=chunk_size)
-            yield kind, (unstructure(record) for record in records)
+            try:
+                yield kind, (unstructure(record) for record in records)
+            finally:
+                close = getattr(records, "close", None)
+                if close is not None:
+                    close()
             if progress is not None:
                 progress(kind.name, done, len(kinds))
 
