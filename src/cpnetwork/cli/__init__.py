@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from cpnetwork import __version__
+from cpnetwork.cli._output import echo, plain
 from cpnetwork.cli._state import DB_ENV, DEFAULT_DB, CliConfig, CliError, CliState, pass_state
 from cpnetwork.cli.data import export, import_file, import_json
 from cpnetwork.cli.db import db_group
@@ -36,7 +37,7 @@ from cpnetwork.cli.sessions import sessions_group
 from cpnetwork.errors import CpnetworkError, PluginError
 from cpnetwork.plugins import PluginHost, running_plugin
 
-__all__ = ["CliConfig", "CliError", "CliState", "cli", "main"]
+__all__ = ["CliConfig", "CliError", "CliState", "cli", "echo", "main", "plain"]
 
 
 class RootGroup(click.Group):
