@@ -50,7 +50,11 @@ SECRET_PARAMETERS = frozenset(
 HIDDEN = "***"
 
 _USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:'\"]*):[^\s/'\"]*@")
-_PARAMETER = re.compile(r"(?P<head>[?&;](?P<name>[A-Za-z0-9_.-]+)=)(?P<value>[^&;#\s'\"]*)")
+#: ``name=value`` after ``?``, ``&``, ``;``, a space or the start: URL queries and
+#: libpq keyword strings (``host=db password=...``) alike.
+_PARAMETER = re.compile(
+    r"(?P<head>(?:^|(?<=[?&;\s]))(?P<name>[A-Za-z0-9_.-]+)=)(?P<value>[^&;#\s'\"]*)"
+)
 
 
 def _secret_parameter(match: re.Match[str]) -> str:

@@ -32,6 +32,12 @@ def test_masked_hides_passwords_and_secret_parameters(url: str, shown: str | Non
         assert secret not in result
 
 
+def test_masked_hides_a_password_in_a_libpq_keyword_string() -> None:
+    assert masked("host=db user=ada password=hunter2 dbname=n") == (
+        "host=db user=ada password=*** dbname=n"
+    )
+
+
 def test_masked_works_inside_a_message() -> None:
     message = "storage 'postgresql://u:hunter2@h/db?password=hunter2': open failed"
     assert masked(message) == "storage 'postgresql://u:***@h/db?password=***': open failed"
