@@ -17,12 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from attrs import frozen
 from click.testing import CliRunner, Result
 
-from cpnetwork import Network
+from cpnetwork import Network, hookimpl
 from cpnetwork.cli import CliConfig, cli
 from cpnetwork.errors import StorageError
 from cpnetwork.model import EnrollmentPolicy
+from cpnetwork.storage import RecordKind
+from cpnetwork.storage.sql_engine import create_engine
 from cpnetwork.testing.pytest_plugin import FrozenClock
 
 SECRET = "topsecret42"
@@ -298,3 +302,48 @@ def test_cli_created_databases_and_exports_are_owner_only(
     assert _mode(tmp_path / "copy.json") == 0o600
     assert run("--db", "restored.db", "import-json", "copy.json").exit_code == 0
     assert _mode(tmp_path / "restored.db") == 0o600
+
+
+@frozen(kw_only=True)
+class Note:
+    """A plugin's kind of record: a read command must not create its table."""
+
+    id: str
+    text: str = ""
+
+
+class NotesPlugin:
+    @hookimpl
+    def register_record_kinds(self) -> list[RecordKind]:
+        return [RecordKind(name="plugin_notes", cls=Note)]
+
+
+def test_read_commands_write_nothing_on_either_sql_store(sql_url: str, clock: FrozenClock) -> None:
+    runner = CliRunner()
+    bare = CliConfig(load_entrypoints=False, clock=clock)
+    assert runner.invoke(cli, ["--db", sql_url, "db", "upgrade"], obj=bare).exit_code == 0
+    config = CliConfig(plugins=[NotesPlugin()], load_entrypoints=False, clock=clock)
+    for command in (
+        ["members", "list"],
+        ["programs", "list"],
+        ["sessions", "list"],
+        ["notifications", "list"],
+        ["notifications", "settings"],
+        ["export", "-"],
+    ):
+        result = runner.invoke(cli, ["--db", sql_url, *command], obj=config)
+        assert result.exit_code == 0, (command, result.output)
+    engine = create_engine(sql_url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM network")).scalar() == 0
+            assert not sa.inspect(connection).has_table("plugin_notes")
+    finally:
+        engine.dispose()
+    # A command that writes opens it writable: the profile and the plugin's table appear.
+    added = runner.invoke(
+        cli, ["--db", sql_url, "notifications", "settings", "--log", "on"], obj=config
+    )
+    assert added.exit_code == 0, added.output
+    with Network.open(sql_url, plugins=[NotesPlugin()], load_entrypoints=False) as net:
+        assert net.notifications.settings.log
