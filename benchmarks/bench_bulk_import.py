@@ -212,6 +212,8 @@ def member_values(member: Member, *, text_json: bool = True) -> tuple[Any, ...]:
         member.consents_to_updates,
         json.dumps(member.custom),
         json.dumps(sorted(c.value for c in member.opted_out)),
+        None,  # erased_at
+        None,  # erased_at_tz
     )
 
 

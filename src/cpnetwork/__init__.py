@@ -7,6 +7,7 @@
 """
 
 from cpnetwork.errors import (
+    AccessDeniedError,
     CapacityFullError,
     ConflictError,
     CpnetworkError,
@@ -27,6 +28,7 @@ from cpnetwork.network import Network
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessDeniedError",
     "CapacityFullError",
     "ConflictError",
     "CpnetworkError",

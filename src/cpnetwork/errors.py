@@ -129,3 +129,11 @@ class DeliveryError(CpnetworkError):
         self.channel = channel
         self.permanent = permanent
         super().__init__(f"{channel} message", message_id, reason)
+
+
+class AccessDeniedError(CpnetworkError, PermissionError):
+    """The actor's scope does not reach this record; nothing was read or changed."""
+
+    def __init__(self, actor: str, kind: str, record_id: str | None, reason: str) -> None:
+        self.actor = actor
+        super().__init__(kind, record_id, f"{reason} (acting as {actor})")

@@ -40,6 +40,13 @@ class MemberUpdated(Event):
 
 
 @frozen(kw_only=True)
+class MemberErased(Event):
+    """A member's personal data was erased; their anonymous counts stay."""
+
+    member_id: str
+
+
+@frozen(kw_only=True)
 class OrganizationAdded(Event):
     organization_id: str
 

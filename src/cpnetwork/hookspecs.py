@@ -16,8 +16,8 @@ so reads see the change so far and writes commit or roll back with it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     from cpnetwork.events import Event
     from cpnetwork.fields import CustomField
     from cpnetwork.importers import Importer
-    from cpnetwork.model import Enrollment, Jurisdiction, Member, Organization, Program
+    from cpnetwork.model import (
+        Actor,
+        Enrollment,
+        Jurisdiction,
+        Member,
+        Organization,
+        Program,
+    )
     from cpnetwork.network import Network
     from cpnetwork.notifications import Channel, Notice
     from cpnetwork.storage import RecordKind, Storage, Transaction
@@ -160,6 +167,45 @@ def message_template(topic: str, part: str, program: Program | None) -> str | No
     :param part: ``"subject"``, ``"text"`` or ``"html"`` (HTML is autoescaped).
     :param program: the program the message is about, or None, so a plugin can word
         one program's messages differently.
+    """
+
+
+@hookspec
+def erase_member(member: Member, transaction: Transaction, network: Network) -> None:
+    """Called inside the change erasing a member, before the core erases; returns nothing.
+
+    Remove or anonymize what the plugin keeps about the member (the member still has
+    their email and names here, to find records by).  Writes commit with the erasure.
+
+    :param member: the member as they were before erasure.
+    :param transaction: the erasure's transaction.
+    :param network: the network; calls join the change in progress.
+    """
+
+
+@hookspec
+def export_member(
+    member: Member, transaction: Transaction, network: Network
+) -> Mapping[str, Any] | None:
+    """Called when everything held about a member is exported; return the plugin's part.
+
+    The answer (JSON-ready data) appears under the plugin's name in the export.
+
+    :param member: the member whose data is exported.
+    :param transaction: a read-only transaction to read the plugin's records.
+    :param network: the network.
+    """
+
+
+@hookspec
+def check_access(actor: Actor, action: str, record: Any, network: Network) -> Sequence[str]:
+    """Called for each change a scoped network makes, once the built-in rules allow it;
+    return reasons to refuse (empty: allowed).
+
+    :param actor: who is acting (:class:`~cpnetwork.model.Actor`).
+    :param action: the domain event's type name (``"EnrollmentChanged"``...).
+    :param record: the domain event describing the change.
+    :param network: the network; calls join the change in progress.
     """
 
 

@@ -16,8 +16,9 @@ from cpnetwork.fields import CustomField
 from cpnetwork.files import replace_file
 from cpnetwork.importers import Importer, ImportReport
 from cpnetwork.importers.registry import registered_importers
-from cpnetwork.model import Jurisdiction, NetworkProfile
+from cpnetwork.model import Actor, Jurisdiction, NetworkProfile
 from cpnetwork.plugins import PluginHost, get_plugin_manager
+from cpnetwork.scoped import ScopedNetwork
 from cpnetwork.serialization import structure, unstructure
 from cpnetwork.services.attendance import AttendanceService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
@@ -26,6 +27,7 @@ from cpnetwork.services.history import HistoryService
 from cpnetwork.services.integrity import check_network
 from cpnetwork.services.notifications import NotificationService
 from cpnetwork.services.people import MemberService, OrganizationService
+from cpnetwork.services.privacy import apply_retention
 from cpnetwork.services.programs import ProgramService
 from cpnetwork.services.resources import ResourceService
 from cpnetwork.services.sessions import SessionService
@@ -45,6 +47,9 @@ T = TypeVar("T")
 
 #: ``progress(step, done, total)``: called as a long call advances, for progress bars.
 Progress = Callable[[str, int, int], None]
+
+#: ``keep(record)``: whether an export holds the record.
+Keep = Callable[[Any], bool]
 
 
 class Network:
@@ -154,6 +159,25 @@ class Network:
         self._context.profile = profile
         return profile
 
+    def acting_as(self, actor: Actor | str) -> ScopedNetwork:
+        """The network as ``actor`` sees it: reads filtered, changes judged by scope.
+
+        ``actor`` is an :class:`~cpnetwork.model.Actor` or its ``--as`` text
+        (``"county:10"``, ``"region:CODE"``, ``"facilitator:ID"``, ``"member:ID"``,
+        ``"admin"``); see :mod:`cpnetwork.scoped`.
+        """
+        return ScopedNetwork(self, actor if isinstance(actor, Actor) else Actor.parse(actor))
+
+    def apply_retention(self) -> int:
+        """Clear the personal details past program years are no longer kept for.
+
+        What is cleared, and after how many years, is the profile's ``retention``
+        (:class:`~cpnetwork.model.RetentionSettings`); counts are never touched.
+        ``tick`` runs this.  Returns how many records changed.
+        """
+        with self._context.unit_of_work() as uow:
+            return apply_retention(uow)
+
     @property
     def importers(self) -> dict[str, Importer]:
         """Importers by kind, from the ``register_importers`` hook."""
@@ -171,15 +195,18 @@ class Network:
             raise ValidationError("importer", kind, f"unknown import kind (known: {known})")
         return importers[kind].run(self, Path(path), dry_run=dry_run, options=options)
 
-    def export_data(self, *, progress: Progress | None = None) -> dict[str, list[dict[str, Any]]]:
+    def export_data(
+        self, *, progress: Progress | None = None, keep: Keep | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
         """Every record of the network as JSON-ready dicts, by kind (see ``import_data``).
 
         Holds the whole network in memory: for big networks write it with :meth:`export`.
-        ``progress(kind, done, total)`` is called after each kind of record.
+        ``progress(kind, done, total)`` is called after each kind of record; records
+        for which ``keep(record)`` is false are left out (a scoped network's export).
         """
         with (
             self._context.reading() as tx,
-            closing(self._exported(tx, progress, EXPORT_CHUNK)) as kinds,
+            closing(self._exported(tx, progress, EXPORT_CHUNK, keep)) as kinds,
         ):
             return {kind.name: list(rows) for kind, rows in kinds}
 
@@ -189,6 +216,7 @@ class Network:
         *,
         progress: Progress | None = None,
         chunk_size: int = EXPORT_CHUNK,
+        keep: Keep | None = None,
     ) -> dict[str, int]:
         """Write the document :meth:`export_data` gives, as JSON, record by record.
 
@@ -196,16 +224,18 @@ class Network:
         the export is complete.  Records are read ``chunk_size`` at a time
         (``Transaction.scan``), so memory stays flat however big the network.  The
         text is what ``json.dumps(export_data(), indent=2, ensure_ascii=False)`` gives,
-        plus a final newline.  Returns the records written by kind.
+        plus a final newline.  Returns the records written by kind.  Records for which
+        ``keep(record)`` is false are left out.
         """
         if isinstance(target, str | Path):
             return replace_file(
-                target, lambda out: self.export(out, progress=progress, chunk_size=chunk_size)
+                target,
+                lambda out: self.export(out, progress=progress, chunk_size=chunk_size, keep=keep),
             )
         counts: dict[str, int] = {}
         with (
             self._context.reading() as tx,
-            closing(self._exported(tx, progress, chunk_size)) as kinds,
+            closing(self._exported(tx, progress, chunk_size, keep)) as kinds,
         ):
             target.write("{")
             for kind, rows in kinds:
@@ -222,7 +252,11 @@ class Network:
         return counts
 
     def _exported(
-        self, tx: Transaction, progress: Progress | None, chunk_size: int
+        self,
+        tx: Transaction,
+        progress: Progress | None,
+        chunk_size: int,
+        keep: Keep | None = None,
     ) -> Generator[tuple[RecordKind, Iterator[dict[str, Any]]]]:
         """Each kind with its records as JSON-ready dicts, read as they are taken.
 
@@ -232,11 +266,12 @@ class Network:
         """
         kinds = list(self.storage.iter_kinds())
         for done, kind in enumerate(kinds, start=1):
-            records: Iterator[Any] = tx.scan(kind.cls, chunk_size=chunk_size)
+            scan: Iterator[Any] = tx.scan(kind.cls, chunk_size=chunk_size)
+            records = scan if keep is None else filter(keep, scan)
             try:
                 yield kind, (unstructure(record) for record in records)
             finally:
-                close = getattr(records, "close", None)
+                close = getattr(scan, "close", None)
                 if close is not None:
                     close()
             if progress is not None:

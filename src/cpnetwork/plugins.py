@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 import os
 from collections.abc import Callable, Generator, Iterable, Sequence
 from contextvars import ContextVar
@@ -26,6 +27,13 @@ from cpnetwork import hookspecs
 from cpnetwork.errors import CpnetworkError, PluginError
 
 ENTRY_POINT_GROUP = "cpnetwork"
+
+#: Hooks that observe a change already saved: a failing implementation is logged
+#: and isolated, never undoing the change or hiding the others.
+ISOLATED_HOOKS = frozenset({"handle_event"})
+
+#: Where isolated failures are reported.
+LOGGER = logging.getLogger("cpnetwork.plugins")
 
 #: Built-in behaviour, registered like any third-party plugin; each one can be blocked.
 DEFAULT_PLUGINS: tuple[str, ...] = (
@@ -89,7 +97,11 @@ def _current(hook: str) -> _Call | None:
 
 
 def _attributed(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
-    """``impl.function``, naming its plugin when it raises or answers wrongly."""
+    """``impl.function``, naming its plugin when it raises or answers wrongly.
+
+    In an :data:`ISOLATED_HOOKS` hook a failure is logged, naming the plugin, and the
+    other implementations still run: the change they observe is already saved.
+    """
     function, plugin = impl.function, impl.plugin_name
 
     @functools.wraps(function)
@@ -97,9 +109,14 @@ def _attributed(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
         running = _RUNNING.set(plugin)
         try:
             answer = function(*args, **kwargs)
-        except CpnetworkError:
-            raise
         except Exception as exc:
+            if hook in ISOLATED_HOOKS:
+                LOGGER.error(
+                    "plugin %s failed in %s; the change was saved", plugin, hook, exc_info=True
+                )
+                return None
+            if isinstance(exc, CpnetworkError):
+                raise
             raise PluginError(plugin, hook, f"raised {exc!r}") from exc
         finally:
             _RUNNING.reset(running)

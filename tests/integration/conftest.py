@@ -40,3 +40,15 @@ def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     request.applymarker(pytest.mark.postgres)
     url: str = request.getfixturevalue("pg_url")
     return url
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh network on every store: memory, a SQLite file, a PostgreSQL schema."""
+    if request.param == "memory":
+        return "memory://"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'network.db'}"
+    request.applymarker(pytest.mark.postgres)
+    url: str = request.getfixturevalue("pg_url")
+    return url

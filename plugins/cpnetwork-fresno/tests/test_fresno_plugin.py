@@ -31,6 +31,8 @@ def test_plugin_loads_by_entry_point(net: Network) -> None:
     assert "fresno" in net.plugins.names()
     assert net.plugins.hooks_of("fresno") == [
         "check_eligibility",
+        "erase_member",
+        "export_member",
         "notification_recipients",
         "record_event",
         "register_commands",
@@ -127,3 +129,20 @@ def test_the_coordinator_is_copied_on_acceptances_of_fresno_members_only(
         "c@fcss.org",
         "c@fcss.org",
     ]
+
+
+def test_erasing_a_member_removes_their_digest_entries_and_export_lists_them(
+    net: Network,
+) -> None:
+    from cpnetwork_fresno.digest import digest
+
+    academy = net.programs.create(title="Academy", program_year=2024)
+    ada = net.members.add(email="ada@fcss.org", county="10")
+    bob = net.members.add(email="bob@fcss.org", county="10")
+    net.enrollment.register(academy.id, ada.id)
+    net.enrollment.register(academy.id, bob.id)
+    held = net.members.export_data(ada.id)["plugins"]["fresno"]["digest"]
+    assert [(entry["program"], entry["to"]) for entry in held] == [("Academy", "enrolled")]
+    net.members.erase(ada.id)
+    with net.storage.transaction(read_only=True) as tx:
+        assert [entry.member_email for entry in digest(tx)] == ["bob@fcss.org"]

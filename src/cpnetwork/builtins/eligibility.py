@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from cpnetwork.hookspecs import hookimpl
 from cpnetwork.model import EligibilityRule, Member, Organization, Program, RuleKind
+from cpnetwork.services.privacy import refuse_erased
 
 
 def _has(
@@ -29,7 +30,7 @@ def _has(
 def check_eligibility(
     program: Program, member: Member, organizations: Sequence[Organization], region: str | None
 ) -> list[str]:
-    reasons = []
+    reasons = refuse_erased(member)
     for rule in program.policy.eligibility:
         if not _has(rule, member, organizations, region) & rule.allowed:
             wanted = ", ".join(sorted(rule.allowed))

@@ -178,10 +178,18 @@ Examples:
     show_default=True,
     help="Database: an SQLite file path, or a URL (sqlite:///..., postgresql://...).",
 )
+@click.option(
+    "--as",
+    "acting_as",
+    metavar="ACTOR",
+    envvar="CPNETWORK_AS",
+    help="Work as this actor, seeing and changing only their part of the network: "
+    "admin, county:CODE, region:CODE, facilitator:EMAIL_OR_ID or member:EMAIL_OR_ID.",
+)
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
 @click.version_option(__version__, "--version", prog_name="cpnetwork")
 @pass_state
-def cli(state: CliState, db: str, debug: bool) -> None:
+def cli(state: CliState, db: str, acting_as: str | None, debug: bool) -> None:
     """Run a statewide network of science-education leaders.
 
     Members, organizations, programs, sessions, enrollment and attendance, kept in
@@ -190,6 +198,7 @@ def cli(state: CliState, db: str, debug: bool) -> None:
     """
     state.db = db
     state.debug = debug
+    state.acting_as = acting_as
 
 
 for _command in (

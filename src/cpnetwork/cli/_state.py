@@ -11,16 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 from cpnetwork.cli._output import terminal_safe
 from cpnetwork.errors import CpnetworkError, NotFoundError, ValidationError
 from cpnetwork.files import remove_database
 from cpnetwork.importers import ImportFileError
-from cpnetwork.model import Member, Program
+from cpnetwork.model import Actor, Member, Program
 from cpnetwork.plugins import PluginHost, get_plugin_manager
 from cpnetwork.storage.sql_url import masked
 
@@ -113,6 +113,8 @@ class CliState:
         self.config = config
         self.db = DEFAULT_DB
         self.debug = False
+        #: ``--as``: the actor whose scope every command works in (None: unscoped).
+        self.acting_as: str | None = None
         self.host: PluginHost = get_plugin_manager(
             load_entrypoints=config.load_entrypoints,
             block=config.block_plugins,
@@ -173,7 +175,10 @@ class CliState:
         )
         self.opened.append(network)
         click.get_current_context().call_on_close(network.close)
-        return network
+        if self.acting_as is None:
+            return network
+        # A scoped network offers the same services, filtered: the commands need not know.
+        return cast("Network", network.acting_as(_actor(network, self.acting_as)))
 
     def created_file(self, path: Path) -> None:
         """Note an SQLite file the command is about to create, removed if it fails."""
@@ -189,6 +194,17 @@ class CliState:
             self.opened.pop().close()
         while self.created:
             remove_database(self.created.pop())
+
+
+def _actor(network: Network, text: str) -> Actor:
+    """``--as``: an actor, a facilitator or member named by email as well as by id."""
+    actor = Actor.parse(text)
+    if actor.member_id is not None and "@" in actor.member_id:
+        member = network.members.find_by_email(actor.member_id)
+        if member is None:
+            raise NotFoundError("Member", actor.member_id, "no member has this email (--as)")
+        actor = evolve(actor, member_id=member.id)
+    return actor
 
 
 def record_count(network: Network) -> int:

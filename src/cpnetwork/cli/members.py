@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import IO, Any
 
 import click
 from rich.console import RenderableType
 
-from cpnetwork.cli._output import console, details, moment, plain, table
+from cpnetwork.cli._output import console, details, echo, moment, plain, table, terminal_safe
 from cpnetwork.cli._state import CliState, find_member, pass_state
 from cpnetwork.errors import NotFoundError
+from cpnetwork.files import replace_file
 from cpnetwork.model import Member, Role
 from cpnetwork.network import Network
 
@@ -148,3 +150,65 @@ def show_member(state: CliState, member: str) -> None:
                 moment(enrollment.updated_at, zone),
             )
         out.print(shown)
+
+
+@members_group.command(
+    "erase",
+    epilog="""\b
+Examples:
+  cpnetwork members erase ada@example.org --yes
+""",
+)
+@click.argument("member", metavar="EMAIL_OR_ID")
+@click.option("--yes", is_flag=True, help="Erase without asking.")
+@pass_state
+def erase_member_command(state: CliState, member: str, yes: bool) -> None:
+    """Erase a member's personal data everywhere; anonymous counts stay right.
+
+    Names, email, affiliations, form answers, free-text survey answers, messages and
+    what plugins keep about them are removed; attendance and enrollment counts stay.
+    This cannot be undone.
+    """
+    network = state.open(write=True)
+    found = find_member(network, member)
+    if not yes:
+        click.confirm(f"Erase {terminal_safe(found.email)} ({found.id}) for good?", abort=True)
+    erased = network.members.erase(found.id)
+    echo(f"Erased member {erased.id}.")
+
+
+@members_group.command(
+    "export-data",
+    epilog="""\b
+Examples:
+  cpnetwork members export-data ada@example.org -o ada.json
+""",
+)
+@click.argument("member", metavar="EMAIL_OR_ID")
+@click.option(
+    "-o",
+    "--output",
+    "file",
+    default="-",
+    show_default=True,
+    help="Where to write the JSON ('-' for stdout).",
+)
+@pass_state
+def export_member_data(state: CliState, member: str, file: str) -> None:
+    """Write everything held about one member as JSON (their right to know).
+
+    A file is written beside FILE and renamed onto it only once complete, readable by
+    its owner only (mode 0600): it holds personal data.
+    """
+    network = state.open()
+    data = network.members.export_data(find_member(network, member).id)
+
+    def write(out: IO[str]) -> None:
+        json.dump(data, out, indent=2, sort_keys=True, ensure_ascii=False)
+        out.write("\n")
+
+    if file == "-":
+        with click.open_file(file, "w", encoding="utf-8") as out:
+            write(out)
+    else:
+        replace_file(file, write)

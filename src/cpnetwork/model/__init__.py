@@ -1,6 +1,7 @@
 """The domain model: attrs records that know nothing of storage or plugins."""
 
 from cpnetwork.model._base import new_id
+from cpnetwork.model.access import Actor, ActorRole
 from cpnetwork.model.community import AccessLevel, Resource, ResourceKind, Team, TeamKind
 from cpnetwork.model.enrollment import (
     ALLOWED_FROM,
@@ -15,7 +16,7 @@ from cpnetwork.model.enrollment import (
 )
 from cpnetwork.model.geography import County, Jurisdiction, Region
 from cpnetwork.model.history import Milestone, Recognition
-from cpnetwork.model.network import NetworkProfile, Priority
+from cpnetwork.model.network import NetworkProfile, Priority, RetentionSettings
 from cpnetwork.model.notifications import (
     OPTIONAL_CATEGORIES,
     Category,
@@ -85,6 +86,8 @@ __all__ = [
     "RECORD_TYPES",
     "SEAT_STATUSES",
     "AccessLevel",
+    "Actor",
+    "ActorRole",
     "Affiliation",
     "Answer",
     "Attendance",
@@ -128,6 +131,7 @@ __all__ = [
     "ReminderSettings",
     "Resource",
     "ResourceKind",
+    "RetentionSettings",
     "Role",
     "RuleKind",
     "Security",

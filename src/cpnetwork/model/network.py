@@ -19,6 +19,28 @@ class Priority:
     statement: str = ""
 
 
+def _years(value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise ValidationError("RetentionSettings", None, "years kept cannot be negative")
+    return value
+
+
+@frozen(kw_only=True)
+class RetentionSettings:
+    """How long personal details are kept once a program year has ended, in whole years.
+
+    None keeps them.  0 clears them as soon as the year ends.  Counts (attendance,
+    enrollments by status, survey percentages) are never touched.
+    """
+
+    #: Members' answers on application and interest forms.
+    application_answers: int | None = field(default=None, converter=_years)
+    #: Free-text survey answers (scale and yes/no answers stay).
+    survey_comments: int | None = field(default=None, converter=_years)
+    #: Reasons written on enrollment steps ("moved out of state").
+    step_reasons: int | None = field(default=None, converter=_years)
+
+
 @frozen(kw_only=True)
 class NetworkProfile:
     """Name, home time zone and program-year boundary of a network."""
@@ -31,6 +53,7 @@ class NetworkProfile:
     year_start_day: int = field(default=1)
     priorities: tuple[Priority, ...] = ()
     notifications: NotificationSettings = field(factory=NotificationSettings)
+    retention: RetentionSettings = field(factory=RetentionSettings)
 
     @year_start_day.validator
     def _check_year_start(self, attribute: object, value: int) -> None:

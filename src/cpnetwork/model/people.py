@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from attrs import field, frozen
@@ -117,6 +117,8 @@ class Member:
     opted_out: frozenset[Category] = field(factory=frozenset, converter=optional_categories)
     #: Values of fields declared by plugins (``register_member_fields``).
     custom: dict[str, CustomValue] = field(factory=dict)
+    #: When the member's personal data was erased (``members.erase``); None while kept.
+    erased_at: datetime | None = field(default=None, validator=v.aware)
 
     @property
     def name(self) -> str:

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-from cpnetwork.errors import CpnetworkError, PluginError
+from cpnetwork.errors import PluginError
 from cpnetwork.events import Event
 from cpnetwork.fields import CustomField
 from cpnetwork.model import Jurisdiction, NetworkProfile
-from cpnetwork.plugins import PluginHost
+from cpnetwork.plugins import LOGGER, PluginHost
 from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Storage, Transaction
 
@@ -152,23 +152,21 @@ class Context:
                 self._local.uow = None
 
     def _deliver(self, events: list[Event]) -> None:
-        failures: list[CpnetworkError] = []
+        """Hand committed events to ``handle_event`` and observers.
+
+        The change is saved: a failing observer is logged (``cpnetwork.plugins``) and
+        isolated, so it neither hides the others' events nor reports the change failed.
+        """
         for event in events:
-            try:
-                self.plugins.call_all("handle_event", event=event, network=self.network)
-            except CpnetworkError as exc:
-                failures.append(exc)
+            self.plugins.call_all("handle_event", event=event, network=self.network)
             for observer in list(self.observers):
                 try:
                     observer(event)
-                except Exception as exc:  # an observer must not hide the others' events
+                except Exception:
                     name = getattr(observer, "__qualname__", repr(observer))
-                    failures.append(PluginError(name, "observer", f"raised {exc!r}"))
-        if failures:
-            # The change itself is committed; say so and name the first observer at fault.
-            first = failures[0]
-            raise PluginError(
-                getattr(first, "plugin", "observer"),
-                "handle_event",
-                f"{first.reason} (the change was saved)",
-            ) from first
+                    LOGGER.error(
+                        "observer %s failed on %s; the change was saved",
+                        name,
+                        type(event).__name__,
+                        exc_info=True,
+                    )

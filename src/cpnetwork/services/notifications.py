@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 
 @frozen
 class TickReport:
-    """What one ``tick`` did: offers expired, reminders queued, messages dispatched, purged."""
+    """What one ``tick`` did: offers expired, reminders queued, messages dispatched, purged,
+    and records whose details the retention settings no longer keep."""
 
     expired: int
     queued: int
     dispatched: DispatchReport
     purged: int
+    cleared: int = 0
 
     def lines(self) -> list[str]:
         sent = self.dispatched
@@ -35,6 +37,7 @@ class TickReport:
             f"reminders queued: {self.queued}",
             f"messages delivered: {sent.delivered}, to retry: {sent.retried}, dead: {sent.dead}",
             f"old messages purged: {self.purged}",
+            f"records cleared by retention: {self.cleared}",
         ]
 
 
@@ -154,9 +157,13 @@ class NotificationService:
             return tx.find(OutboxMessage, where, order_by=["created_at"], limit=limit)
 
     def tick(self, *, dispatch_limit: int | None = None) -> TickReport:
-        """Everything a scheduled job does: expire offers, queue reminders, dispatch, purge."""
+        """Everything a scheduled job does: expire offers, queue reminders, dispatch, purge
+        old messages, and clear what the retention settings no longer keep."""
         expired = len(self._network.enrollment.expire_offers())
         queued = self.queue_reminders()
         dispatched = self.dispatch(dispatch_limit)
         purged = self.purge()
-        return TickReport(expired=expired, queued=queued, dispatched=dispatched, purged=purged)
+        cleared = self._network.apply_retention()
+        return TickReport(
+            expired=expired, queued=queued, dispatched=dispatched, purged=purged, cleared=cleared
+        )

@@ -27,6 +27,7 @@ from cpnetwork.model.arguments import (
 )
 from cpnetwork.services.context import Context
 from cpnetwork.services.handling import apply_all, run_one, unit_of_work
+from cpnetwork.services.privacy import erase_member, member_data
 from cpnetwork.services.unit_of_work import UnitOfWork
 from cpnetwork.storage import Where
 
@@ -123,6 +124,21 @@ class MemberService:
         return run_one(
             self._context, change_member, ChangeMember(member_id=member_id, changes=changes)
         )
+
+    def erase(self, member_id: str) -> Member:
+        """Erase a member's personal data everywhere, keeping anonymous counts right.
+
+        See :mod:`cpnetwork.services.privacy` for what is removed and what stays.
+        Erasing an erased member changes nothing.
+        """
+        with self._context.unit_of_work() as uow:
+            return erase_member(uow, member_id)
+
+    def export_data(self, member_id: str) -> dict[str, Any]:
+        """Everything held about one member, plugins' records included, as JSON-ready data."""
+        with self._context.reading_work() as uow:
+            member = uow.require(Member, member_id)
+            return member_data(uow.tx, member, self._context)
 
     def affiliate(
         self,

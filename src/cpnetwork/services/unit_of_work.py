@@ -131,6 +131,11 @@ class UnitOfWork:
         for event in deferred:
             self._record(event)
 
+    def keep_events(self) -> int:
+        """Keep every event from now on (to judge them); how many are kept already."""
+        self._keep_events = True
+        return len(self.events)
+
     def emit(self, event: Event) -> None:
         if self._keep_events:
             self.events.append(event)

@@ -602,7 +602,7 @@ class SQLTransaction(Transaction):
         dialect = self._connection.dialect
         # Kinds that took the bulk path keep it, so a short last chunk is no INSERT.
         bulk: set[type] = set()
-        with self._connection.begin_nested():
+        with self._savepoint():
             while chunk:
                 for cls, batch in _by_kind(chunk).items():
                     mapped = self._mapped(cls)
@@ -615,6 +615,25 @@ class SQLTransaction(Transaction):
                     else:
                         self._storage.writer(mapped).write(self._connection, batch)
                 chunk = list(islice(source, CHUNK_ROWS))
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        """A savepoint undoing the block when it raises, the block's error kept.
+
+        SQLite ends the whole transaction on some errors (a full disk, an I/O error);
+        the savepoint is then gone and rolling back to it fails.  The block's error is
+        what the caller must see, not "no such savepoint".
+        """
+        savepoint = self._connection.begin_nested()
+        try:
+            yield
+        except BaseException as exc:
+            try:
+                savepoint.rollback()
+            except sa.exc.SQLAlchemyError:
+                raise exc from None
+            raise
+        savepoint.commit()
 
     def _batch_rows(self, mapped: MappedKind) -> int:
         """Rows per multi-row INSERT: at most BATCH_SIZE, and rows times columns under the limit."""
@@ -634,7 +653,7 @@ class SQLTransaction(Transaction):
         """
         writer = self._storage.writer(mapped)
         try:
-            with self._connection.begin_nested():
+            with self._savepoint():
                 writer.write(self._connection, records)
         except self._storage.refusals:
             self._insert_batches(mapped, records)

@@ -24,6 +24,7 @@ time-zone rules of its own).  PostgreSQL URLs run on psycopg 3.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -141,8 +142,11 @@ def create_engine(url: str, *, read_only: bool = False) -> sa.Engine:
             target = _read_only_url(target)
         else:
             _create_private(target)
-        engine = sa.create_engine(target, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
-        event.listen(engine, "connect", _sqlite_connect_read_only if read_only else _sqlite_connect)
+        timeout = busy_timeout(target)
+        target = target.difference_update_query(["timeout"])
+        engine = sa.create_engine(target, connect_args={"timeout": timeout})
+        set_up = functools.partial(_sqlite_set_up, wal=not read_only, timeout=timeout)
+        event.listen(engine, "connect", lambda dbapi, record: set_up(dbapi))
         event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
     return sa.create_engine(target, pool_pre_ping=True)
@@ -158,15 +162,24 @@ def _create_private(parsed: sa.URL) -> None:
         create_private(path)
 
 
-def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
-    _sqlite_set_up(dbapi_connection, wal=True)
+def busy_timeout(url: sa.URL) -> float:
+    """Seconds a SQLite writer waits for another: ``?timeout=`` in the URL, else 30."""
+    given = url.query.get("timeout")
+    if given is None:
+        return BUSY_TIMEOUT_SECONDS
+    text = given if isinstance(given, str) else given[-1]
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 86_400:
+        raise ValidationError(
+            "storage", None, f"timeout={text!r} is not a number of seconds under a day"
+        )
+    return seconds
 
 
-def _sqlite_connect_read_only(dbapi_connection: Any, connection_record: Any) -> None:
-    _sqlite_set_up(dbapi_connection, wal=False)
-
-
-def _sqlite_set_up(dbapi_connection: Any, *, wal: bool) -> None:
+def _sqlite_set_up(dbapi_connection: Any, *, wal: bool, timeout: float) -> None:
     # Stop pysqlite from emitting BEGIN itself; _sqlite_begin does it instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -174,7 +187,7 @@ def _sqlite_set_up(dbapi_connection: Any, *, wal: bool) -> None:
         if wal:  # a read-only file keeps the journal mode it was written with
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         # Safe in WAL mode: a crash loses no committed transaction, power loss may.
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
@@ -219,11 +232,27 @@ def translated(
     except sa_exc.StatementError as exc:
         if isinstance(exc.orig, CpnetworkError):
             raise exc.orig from exc
-        raise StorageError("storage", url, f"{action} failed: {describe(exc)}") from exc
+        raise StorageError("storage", url, f"{action} failed: {_reason(exc)}") from exc
     except sa_exc.SQLAlchemyError as exc:
-        raise StorageError("storage", url, f"{action} failed: {describe(exc)}") from exc
+        raise StorageError("storage", url, f"{action} failed: {_reason(exc)}") from exc
     except drivers as exc:
-        raise StorageError("storage", url, f"{action} failed: {describe(exc)}") from exc
+        raise StorageError("storage", url, f"{action} failed: {_reason(exc)}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    return BUSY if _busy(exc) else describe(exc)
+
+
+#: Why a SQLite writer gave up waiting, and what to do about it.
+BUSY = (
+    "the database is busy: another process kept it locked past the wait allowed "
+    "(add ?timeout=SECONDS to the URL to wait longer); nothing was written"
+)
+
+
+def _busy(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    return "database is locked" in str(orig if orig is not None else exc)
 
 
 def describe(exc: BaseException) -> str:

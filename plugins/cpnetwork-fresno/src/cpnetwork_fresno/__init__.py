@@ -11,13 +11,21 @@ What a county asks for, each through one hook:
   invents one;
 - a command, ``cpnetwork fresno digest``, that prints the digest (``register_commands``);
 - the county coordinator (``CPNETWORK_FRESNO_COORDINATOR``) copied on every acceptance
-  of a Fresno member (``notification_recipients``).
+  of a Fresno member (``notification_recipients``);
+- the digest's entries of a member erased with them (``erase_member``) and listed in
+  what is exported about them (``export_member``).
 """
 
 from __future__ import annotations
 
 from cpnetwork_fresno.commands import register_commands
-from cpnetwork_fresno.digest import DigestEntry, record_event, register_record_kinds
+from cpnetwork_fresno.digest import (
+    DigestEntry,
+    erase_member,
+    export_member,
+    record_event,
+    register_record_kinds,
+)
 from cpnetwork_fresno.notices import COORDINATOR_ENV, notification_recipients
 from cpnetwork_fresno.rules import (
     COE_ONLY_TAG,
@@ -32,6 +40,8 @@ __all__ = [
     "FRESNO",
     "DigestEntry",
     "check_eligibility",
+    "erase_member",
+    "export_member",
     "notification_recipients",
     "record_event",
     "register_commands",

@@ -61,3 +61,26 @@ def digest(transaction: Transaction, since: datetime | None = None) -> list[Dige
     """Digest entries, oldest first, optionally only those at or after ``since``."""
     where = {"at__ge": since} if since is not None else {}
     return transaction.find(DigestEntry, where, order_by=("at",))
+
+
+@hookimpl
+def erase_member(member: Member, transaction: Transaction) -> None:
+    """The digest names members by email: their entries go with them."""
+    transaction.delete_where(DigestEntry, {"member_email": member.email})
+
+
+@hookimpl
+def export_member(member: Member, transaction: Transaction) -> dict[str, Any]:
+    entries = transaction.find(DigestEntry, {"member_email": member.email}, order_by=["at"])
+    return {
+        "digest": [
+            {
+                "at": entry.at.isoformat(),
+                "program": entry.program_title,
+                "from": entry.from_status,
+                "to": entry.to_status,
+                "reason": entry.reason,
+            }
+            for entry in entries
+        ]
+    }
