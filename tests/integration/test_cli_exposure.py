@@ -9,6 +9,7 @@ database file it created; new databases are private to their owner.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -347,3 +348,22 @@ def test_read_commands_write_nothing_on_either_sql_store(sql_url: str, clock: Fr
     assert added.exit_code == 0, added.output
     with Network.open(sql_url, plugins=[NotesPlugin()], load_entrypoints=False) as net:
         assert net.notifications.settings.log
+
+
+def test_a_members_data_export_is_owner_only_and_whole(
+    run: Any, tmp_path: Path, clock: FrozenClock
+) -> None:
+    _build(f"sqlite:///{tmp_path / 'network.db'}", clock)
+    target = tmp_path / "ada.json"
+    target.write_text("previous\n")
+    target.chmod(0o644)
+    result = run("--db", "network.db", "members", "export-data", "m0@example.org", "-o", "ada.json")
+    assert result.exit_code == 0, result.output
+    assert _mode(target) == 0o600
+    assert json.loads(target.read_text())
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+    missing = run(
+        "--db", "network.db", "members", "export-data", "nobody@example.org", "-o", "ada.json"
+    )
+    assert missing.exit_code == 1
+    assert json.loads(target.read_text())  # untouched by the failed run
