@@ -180,9 +180,9 @@ def list_messages(state: CliState, status: str | None, member: str | None, limit
             plain(message.status.value),
             plain(message.attempts),
             plain(message.channel),
-            plain(message.recipient),
+            plain(masked(message.recipient)),  # a webhook's URL may hold its token
             plain(message.topic),
-            plain(message.last_error),
+            plain(masked(message.last_error or "")),
         )
     out.print(shown)
 
