@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
     from cpnetwork.network import Network
     from cpnetwork.notifications import Channel, Notice
+    from cpnetwork.reports import Filters, ReportDefinition, Section
     from cpnetwork.storage import RecordKind, Storage, Transaction
 
 hookspec = pluggy.HookspecMarker("cpnetwork")
@@ -214,4 +215,23 @@ def startup(network: Network) -> None:
     """Called once at the end of ``Network.open``, when the network is ready; returns nothing.
 
     :param network: the opened network.
+    """
+
+
+@hookspec
+def register_reports() -> Sequence[ReportDefinition]:
+    """Called the first time a network's reports are listed or run; return ReportDefinitions.
+
+    A name another plugin registered is refused, naming the plugin.
+    """
+
+
+@hookspec
+def report_sections(report_name: str, filters: Filters, network: Network) -> Sequence[Section]:
+    """Called each time a report runs, after its own sections; return sections to add.
+
+    :param report_name: the report being run (e.g. ``"reach"``); answer ``[]`` for others.
+    :param filters: the checked filters it runs with; ``filters.resolve(network)`` gives
+        the ``where`` of each kind of record they select.
+    :param network: the network, to count in its store (``network.reports.reading()``).
     """

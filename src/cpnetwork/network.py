@@ -18,6 +18,7 @@ from cpnetwork.importers import Importer, ImportReport
 from cpnetwork.importers.registry import registered_importers
 from cpnetwork.model import Actor, Jurisdiction, NetworkProfile
 from cpnetwork.plugins import PluginHost, get_plugin_manager
+from cpnetwork.reports.service import ReportService
 from cpnetwork.scoped import ScopedNetwork
 from cpnetwork.serialization import structure, unstructure
 from cpnetwork.services.attendance import AttendanceService
@@ -74,6 +75,7 @@ class Network:
         self.surveys = SurveyService(context)
         self.history = HistoryService(context)
         self.notifications = NotificationService(context)
+        self.reports = ReportService(context)
 
     @classmethod
     def open(

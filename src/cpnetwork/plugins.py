@@ -43,6 +43,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "cpnetwork.builtins.waitlist",
     "cpnetwork.builtins.importers",
     "cpnetwork.builtins.notifications",
+    "cpnetwork.builtins.reports",
 )
 
 #: Comma-separated plugin names that must not load (built-in or entry point).

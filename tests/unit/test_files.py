@@ -51,12 +51,12 @@ def test_replacing_writes_a_private_file_and_leaves_no_temporary(tmp_path: Path)
     assert _leftovers(tmp_path) == []
 
 
-def test_an_existing_shared_file_is_replaced_by_a_private_one(tmp_path: Path) -> None:
+def test_an_existing_file_keeps_its_permissions(tmp_path: Path) -> None:
     target = tmp_path / "out.json"
     target.write_text(OLD)
-    target.chmod(0o644)
+    target.chmod(0o640)
     assert replace_file(target, lambda out: out.write("new\n")) == 4
-    assert target.read_text() == "new\n" and _mode(target) == 0o600
+    assert target.read_text() == "new\n" and _mode(target) == 0o640
 
 
 def test_an_error_while_writing_leaves_the_previous_file_and_no_temporary(tmp_path: Path) -> None:
@@ -71,6 +71,12 @@ def test_an_error_while_writing_leaves_the_previous_file_and_no_temporary(tmp_pa
         replace_file(target, half)
     assert target.read_text() == OLD
     assert _leftovers(tmp_path) == []
+
+
+def test_bytes_go_to_a_new_private_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.csv"
+    assert replace_file(target, b"a,b\r\n1,2\r\n") == target
+    assert target.read_bytes() == b"a,b\r\n1,2\r\n" and _mode(target) == 0o600
 
 
 def test_create_private_makes_an_empty_owner_only_file_once(tmp_path: Path) -> None:
@@ -175,3 +181,41 @@ def test_the_library_export_onto_a_full_disk_raises_and_keeps_the_file(tmp_path:
     assert result.stderr.strip() == f"OSError {errno.EFBIG}"
     assert target.read_text() == OLD
     assert _leftovers(tmp_path) == []
+
+
+# -- bytes, and shared files (a calendar feed a web server publishes) ------------------
+
+
+def test_a_shared_new_file_is_written_with_the_umasks_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "feed.ics"
+    old = os.umask(0o022)
+    try:
+        assert replace_file(target, b"BEGIN:VCALENDAR", private=False) == target
+    finally:
+        os.umask(old)
+    assert target.read_bytes() == b"BEGIN:VCALENDAR"
+    assert _mode(target) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.ics"]
+
+
+def test_an_existing_file_is_replaced_and_keeps_its_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "feed.ics"
+    target.write_bytes(b"old contents, longer than the new")
+    target.chmod(0o640)
+    replace_file(str(target), b"new", private=False)
+    assert target.read_bytes() == b"new"
+    assert _mode(target) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feed.ics"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path: Path) -> None:
+    target = tmp_path / "feed.ics"
+    target.mkdir()  # a directory cannot be replaced by a file
+    with pytest.raises(OSError):
+        replace_file(target, b"new")
+    assert target.is_dir() and [p.name for p in tmp_path.iterdir()] == ["feed.ics"]
+
+
+def test_a_missing_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        replace_file(tmp_path / "nowhere" / "feed.ics", b"new")

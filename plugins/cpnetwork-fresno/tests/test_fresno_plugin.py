@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cpnetwork_fresno import COE_ONLY_TAG, COORDINATOR_ENV, DigestEntry
+from cpnetwork_fresno import COE_ONLY_TAG, COORDINATOR_ENV, CohortRow, DigestEntry
 
 from cpnetwork import Network, NotEligibleError, ValidationError
 from cpnetwork.cli import CliConfig, cli
@@ -38,6 +38,7 @@ def test_plugin_loads_by_entry_point(net: Network) -> None:
         "register_commands",
         "register_member_fields",
         "register_record_kinds",
+        "report_sections",
     ]
 
 
@@ -146,3 +147,24 @@ def test_erasing_a_member_removes_their_digest_entries_and_export_lists_them(
     net.members.erase(ada.id)
     with net.storage.transaction(read_only=True) as tx:
         assert [entry.member_email for entry in digest(tx)] == ["bob@fcss.org"]
+
+
+def test_reach_report_gains_fresnos_cohort_section(net: Network) -> None:
+    # Fresno members: two of 2023 (one stored by county name), one of 2024, one not set;
+    # the Los Angeles member of 2024 is not Fresno's.
+    net.members.add(email="a@fcss.org", county="10", custom={"fresno_cohort": "2023"})
+    net.members.add(email="b@fcss.org", county="Fresno", custom={"fresno_cohort": "2023"})
+    net.members.add(email="c@fcss.org", county="10", custom={"fresno_cohort": "2024"})
+    net.members.add(email="d@fcss.org", county="10")
+    net.members.add(email="e@lacoe.edu", county="19", custom={"fresno_cohort": "2024"})
+    report = net.reports.reach()
+    assert report.sections[-1].key == "fresno_cohorts"
+    assert list(report.section("fresno_cohorts").rows) == [
+        CohortRow(cohort="2022", members=0),
+        CohortRow(cohort="2023", members=2),
+        CohortRow(cohort="2024", members=1),
+        CohortRow(cohort="2025", members=0),
+        CohortRow(cohort="(none)", members=1),
+    ]
+    assert [s.key for s in net.reports.reach(county="19").sections][-1] == "no_members"
+    assert "fresno_cohorts" not in [s.key for s in net.reports.equity().sections]

@@ -33,6 +33,7 @@ from cpnetwork.cli.members import members_group
 from cpnetwork.cli.notifications import notifications_group, tick_command
 from cpnetwork.cli.plugins import plugins_command
 from cpnetwork.cli.programs import programs_group
+from cpnetwork.cli.reports import report_command
 from cpnetwork.cli.sessions import sessions_group
 from cpnetwork.errors import CpnetworkError, PluginError
 from cpnetwork.plugins import PluginHost, running_plugin
@@ -216,6 +217,7 @@ for _command in (
     plugins_command,
     notifications_group,
     tick_command,
+    report_command,
 ):
     cli.add_command(_command)
 

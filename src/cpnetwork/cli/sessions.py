@@ -8,14 +8,15 @@ import click
 from rich.console import RenderableType
 
 from cpnetwork.cli._output import console, details, moment, plain, span, table
-from cpnetwork.cli._state import CliState, find_program, pass_state
+from cpnetwork.cli._state import CliError, CliState, find_member, find_program, pass_state
 from cpnetwork.errors import NotFoundError
+from cpnetwork.files import replace_file
 from cpnetwork.model import AttendanceStatus
 
 
 @click.group("sessions")
 def sessions_group() -> None:
-    """List and show the sessions of programs."""
+    """List and show the sessions of programs; write them as a calendar."""
 
 
 @sessions_group.command(
@@ -107,3 +108,50 @@ def show_session(state: CliState, session: str) -> None:
         attendance.add_row(status.value, str(counts.get(status, 0)))
     attendance.caption = f"{sum(counts.values())} recorded"
     out.print(attendance)
+
+
+@sessions_group.command(
+    "ics",
+    epilog="""\b
+Examples:
+  cpnetwork sessions ics -o network.ics
+  cpnetwork sessions ics --program "Science Leadership Academy" -o academy.ics
+  cpnetwork sessions ics --member ada@example.org -o - | less
+""",
+)
+@click.option("--program", metavar="ID_OR_TITLE", help="Only sessions of this program.")
+@click.option(
+    "--member",
+    metavar="EMAIL_OR_ID",
+    help="Only sessions of programs this member is accepted, enrolled or completed in.",
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, writable=True),
+    help="Where to write the calendar ('-' for stdout).",
+)
+@pass_state
+def sessions_ics(state: CliState, program: str | None, member: str | None, output: str) -> None:
+    """Write sessions as an iCalendar (.ics) feed that calendar programs subscribe to.
+
+    Without options, every session of the network.  A recurring series is one event
+    with its rule, skipped and moved occurrences included; cancelled one-off sessions
+    are marked cancelled.  FILE is replaced only once the calendar is complete, so it
+    can be published where subscribers fetch it.
+    """
+    network = state.open()
+    program_id = find_program(network, program).id if program is not None else None
+    member_id = find_member(network, member).id if member is not None else None
+    data = network.sessions.ics(program_id, member_id=member_id)
+    if output == "-":
+        click.echo(data, nl=False)  # bytes go to the binary stream, as written
+        return
+    try:
+        replace_file(output, data, private=False)  # a feed to publish: the umask decides
+    except OSError as exc:
+        raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    events = data.count(b"\r\nBEGIN:VEVENT\r\n")
+    click.echo(f"Wrote {events} event{'s' if events != 1 else ''} to {output}.", err=True)

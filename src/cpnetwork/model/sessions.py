@@ -36,7 +36,9 @@ class Session:
 
     ``series_id`` and ``recurrence_id`` (the occurrence's original start) link an
     occurrence to the series it came from; ``detached`` marks one edited on its own,
-    which later edits of the whole series leave alone.
+    which later edits of the whole series leave alone.  ``sequence`` counts the
+    changes since it was scheduled (iCalendar's SEQUENCE, so calendars take a newer
+    invite over an older one).
     """
 
     id: str = field(factory=new_id)
@@ -58,6 +60,7 @@ class Session:
     recurrence_id: datetime | None = field(default=None, validator=v.aware)
     detached: bool = False
     cancelled: bool = False
+    sequence: int = field(default=0, validator=v.non_negative)
 
     @end.validator
     def _end_after_start(self, attribute: object, value: datetime) -> None:
@@ -84,6 +87,7 @@ class SessionSeries:
 
     ``first_start`` is the first occurrence; later occurrences keep its local
     wall-clock time, so a 4 pm session stays at 4 pm across daylight-saving changes.
+    ``sequence`` counts changes to the series itself (rule, exceptions, shared fields).
     """
 
     id: str = field(factory=new_id)
@@ -101,6 +105,7 @@ class SessionSeries:
     join_url: str | None = None
     capacity: int | None = field(default=None, validator=v.non_negative)
     counts_toward_completion: bool = True
+    sequence: int = field(default=0, validator=v.non_negative)
 
     @duration.validator
     def _positive(self, attribute: object, value: timedelta) -> None:

@@ -105,6 +105,8 @@ def notices_for(event: Event, tx: Transaction) -> Iterator[Notice]:
             return
         topic = "session.cancelled" if cancelled else "session.changed"
         key = f"{topic}:{event.session_id}:{_new_id()}"
+        # The session as this change left it: a later change must not rewrite this message.
+        snapshot = {"session": unstructure(event.session)} if event.session is not None else {}
         for member in participants(tx, event.program_id):
             yield Notice(
                 topic=topic,
@@ -113,6 +115,7 @@ def notices_for(event: Event, tx: Transaction) -> Iterator[Notice]:
                 member=member,
                 program_id=event.program_id,
                 session_id=event.session_id,
+                data=snapshot,
             )
 
 

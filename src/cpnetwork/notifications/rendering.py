@@ -9,7 +9,6 @@ from the data cannot add markup.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +26,7 @@ from cpnetwork.model import (
     OutboxMessage,
     Program,
     Session,
+    SessionSeries,
 )
 from cpnetwork.notifications.wording import (
     DEFAULT_WORDING,
@@ -35,6 +35,7 @@ from cpnetwork.notifications.wording import (
     SIGNATURE,
 )
 from cpnetwork.plugins import PluginHost
+from cpnetwork.serialization import structure
 from cpnetwork.storage import Transaction
 
 #: Topics whose messages carry a calendar invite, and its method.
@@ -43,9 +44,6 @@ INVITES: dict[str, str] = {
     "reminder.session": "REQUEST",
     "session.cancelled": "CANCEL",
 }
-
-#: ``invite(session, method=..., organizer=..., attendee=...)``: iCalendar text, or "".
-InviteBuilder = Callable[..., str]
 
 
 def when(moment: datetime | None, zone: str = "UTC", *, time_only: bool = False) -> str:
@@ -62,9 +60,8 @@ def when(moment: datetime | None, zone: str = "UTC", *, time_only: bool = False)
 class Renderer:
     """Renders messages with the default wording or the templates plugins give."""
 
-    def __init__(self, plugins: PluginHost, invite: InviteBuilder | None = None) -> None:
+    def __init__(self, plugins: PluginHost) -> None:
         self._plugins = plugins
-        self._invite = invite
         options: dict[str, Any] = {
             "undefined": jinja2.StrictUndefined,
             "keep_trailing_newline": True,
@@ -110,6 +107,9 @@ class Renderer:
         program = _get(tx, Program, message.program_id)
         session = _get(tx, Session, message.session_id)
         data: dict[str, Any] = json.loads(message.data) if message.data else {}
+        if "session" in data:
+            # A session change's message shows the session as that change left it.
+            session = structure(data.pop("session"), Session)
         enrollment = None
         if member is not None and program is not None:
             enrollment = tx.find_one(Enrollment, {"program_id": program.id, "member_id": member.id})
@@ -145,10 +145,8 @@ class Renderer:
                 headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         calendar = ""
         method = INVITES.get(message.topic)
-        if method is not None and session is not None and self._invite is not None:
-            calendar = self._invite(
-                session, method=method, organizer=profile, attendee=message.recipient
-            )
+        if method is not None and session is not None:
+            calendar = session_invite(tx, message, session, program, profile, method)
         return evolve(
             message,
             subject=" ".join(subject.split()),
@@ -179,6 +177,37 @@ def _when_filter(
 ) -> str:
     """The ``when`` filter: in the zone given, else the network's."""
     return when(moment, zone or context["network"].timezone, time_only=time_only)
+
+
+def session_invite(
+    tx: Transaction,
+    message: OutboxMessage,
+    session: Session,
+    program: Program | None,
+    profile: NetworkProfile,
+    method: str,
+) -> str:
+    """The iCalendar invite a session's message carries, or "" without a mail sender.
+
+    Invites go by mail: the organizer is the network's sender.  The stamp is when the
+    message was queued, so a retry attaches the same invite.
+    """
+    email = profile.notifications.email
+    if email is None or "@" not in message.recipient:
+        return ""
+    from cpnetwork.calendars import invite  # icalendar loads only when mail needs it
+
+    series = None if session.series_id is None else tx.get(SessionSeries, session.series_id)
+    organizer = (email.sender_name, email.sender) if email.sender_name else email.sender
+    return invite(
+        session,
+        series=series,
+        method=method,
+        organizer=organizer,
+        attendees=[message.recipient],
+        program=program,
+        stamp=message.created_at,
+    ).decode("utf-8")
 
 
 def _paragraphs(text: str) -> list[list[str]]:

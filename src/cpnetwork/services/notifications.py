@@ -12,7 +12,7 @@ from cpnetwork.model import MessageStatus, NotificationSettings, OutboxMessage
 from cpnetwork.notifications.channels import Channel
 from cpnetwork.notifications.dispatch import Dispatcher, DispatchReport
 from cpnetwork.notifications.reminders import queue_reminders
-from cpnetwork.notifications.rendering import InviteBuilder, Renderer
+from cpnetwork.notifications.rendering import Renderer
 from cpnetwork.services.context import Context
 
 if TYPE_CHECKING:
@@ -49,11 +49,11 @@ class NotificationService:
     due, and :meth:`tick` does everything a scheduled job should, in order.
     """
 
-    def __init__(self, context: Context, invite: InviteBuilder | None = None) -> None:
+    def __init__(self, context: Context) -> None:
         self._context = context
         self._channels: dict[str, Channel] | None = None
         self._enabled: tuple[NotificationSettings, list[Channel]] | None = None
-        self._renderer = Renderer(context.plugins, invite)
+        self._renderer = Renderer(context.plugins)
 
     @property
     def _network(self) -> Network:

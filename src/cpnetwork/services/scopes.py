@@ -52,6 +52,7 @@ from cpnetwork.model import (
 from cpnetwork.storage import Transaction
 
 if TYPE_CHECKING:
+    from cpnetwork.network import Network
     from cpnetwork.services.context import Context
 
 R = ActorRole
@@ -232,6 +233,30 @@ class Scope:
             if reason is not None:
                 raise self.denied(type(event).__name__, _subject(event), reason)
 
+    def report_filters(self, filters: dict[str, Any], network: Network) -> dict[str, Any]:
+        """A report's filters narrowed to the actor's reach; AccessDeniedError beyond it."""
+        role = self.actor.role
+        if role is R.ADMIN:
+            return filters
+        if role is R.MEMBER:
+            raise self.denied("Report", None, "reports are for the network's staff")
+        narrowed = dict(filters)
+        if role is R.FACILITATOR:
+            asked = _listed(filters.get("program"))
+            if not self.programs or (asked and not set(asked) <= self.programs):
+                raise self.denied("Report", None, "only the facilitator's programs")
+            narrowed["program"] = asked or sorted(self.programs)
+            return narrowed
+        counties = self.counties or frozenset()
+        regions = _listed(filters.get("region"))
+        if regions and (role is not R.REGION_LEAD or set(regions) != {self.actor.region}):
+            raise self.denied("Report", None, "only the actor's own counties")
+        asked = [_county_code(network, c) for c in _listed(filters.get("county"))]
+        if asked and not set(asked) <= counties:
+            raise self.denied("Report", None, "only the actor's own counties")
+        narrowed["county"] = asked or sorted(counties)
+        return narrowed
+
     def denied(self, kind: str, record_id: str | None, reason: str) -> AccessDeniedError:
         return AccessDeniedError(self.actor.label, kind, record_id, reason)
 
@@ -246,6 +271,20 @@ def _subject(event: Event) -> str | None:
         if isinstance(value, str):
             return value
     return None
+
+
+def _listed(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _county_code(network: Network, county: str) -> str:
+    for jurisdiction in network.jurisdictions:
+        found = jurisdiction.county(county)
+        if found is not None:
+            return found.code
+    return county
 
 
 def _counties(actor: Actor, context: Context) -> frozenset[str] | None:

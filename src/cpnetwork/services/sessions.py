@@ -24,20 +24,34 @@ A session the new rule no longer reaches is cancelled and loses its ``recurrence
 (it stays in its series, so its history is kept); a start the rule newly reaches gets a
 new session.  Durations are elapsed time, so a 90-minute session lasts 90 minutes on the
 night clocks change.  Each call is one unit of work: bad input raises and changes nothing.
+
+Every write that changes a session or series adds one to its ``sequence`` (iCalendar's
+SEQUENCE, see :mod:`cpnetwork.calendars`); new ones start at 0.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta, tzinfo
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 
 from attrs import evolve, fields_dict
 
-from cpnetwork import recurrence
+from cpnetwork import calendars, recurrence
 from cpnetwork.errors import ConflictError, NotFoundError, ValidationError
 from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled, changed_fields
-from cpnetwork.model import Member, Program, Session, SessionSeries, new_id
+from cpnetwork.files import replace_file
+from cpnetwork.model import (
+    Enrollment,
+    EnrollmentStatus,
+    Member,
+    Program,
+    Session,
+    SessionSeries,
+    new_id,
+)
 from cpnetwork.model import _validators as v
 from cpnetwork.model.arguments import SeriesOptions, SessionChanges, SessionFields
 from cpnetwork.services.context import Context
@@ -48,6 +62,7 @@ if TYPE_CHECKING:
     from cpnetwork.services.sessions_sync import PlannedSeries, PlannedSession, SyncResult
 
 R = TypeVar("R")
+Revisable = TypeVar("Revisable", Session, SessionSeries)
 SessionEvent = type[SessionScheduled] | type[SessionChanged] | type[SessionCancelled]
 
 
@@ -76,8 +91,12 @@ OCCURRENCE_FIELDS = ("facilitator_ids", "module", "track")
 _TIMING = ("start", "end", "duration")
 _SESSION_EDITS = frozenset({*_TIMING, *SHARED_FIELDS, *OCCURRENCE_FIELDS} - {"timezone"})
 _SERIES_EDITS = _SESSION_EDITS | {"rrule"}
+#: Enrollments whose member's calendar shows the program's sessions.
+CALENDAR_STATUSES = frozenset(
+    {EnrollmentStatus.ACCEPTED, EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED}
+)
 #: Fields ``schedule`` decides itself (an importer may still give an ``id``).
-_LINKS = ("program_id", "series_id", "recurrence_id", "detached", "cancelled")
+_LINKS = ("program_id", "series_id", "recurrence_id", "detached", "cancelled", "sequence")
 
 
 def _invalid(kind: str, record_id: str | None, reason: str, field: str | None = None) -> NoReturn:
@@ -143,9 +162,15 @@ def _require(tx: Transaction, cls: type[R], record_id: str) -> R:
     return record
 
 
+def revised(before: Revisable, after: Revisable) -> Revisable:
+    """``after`` as the next version of ``before``: calendars replace an event only
+    with one of a higher SEQUENCE, so every change must raise it."""
+    return evolve(after, sequence=before.sequence + 1)
+
+
 def _visible(session: Session) -> Session:
     """The session without its links to a series, to tell real changes from relinking."""
-    return evolve(session, series_id=None, recurrence_id=None)
+    return evolve(session, series_id=None, recurrence_id=None, sequence=0)
 
 
 class SessionService:
@@ -224,7 +249,9 @@ class SessionService:
         original starts that do not take place.
         """
         fields: dict[str, Any] = dict(options)
-        _check_keys("SessionSeries", fields, set(fields_dict(SessionSeries)) - {"program_id"})
+        _check_keys(
+            "SessionSeries", fields, set(fields_dict(SessionSeries)) - {"program_id", "sequence"}
+        )
         fields.setdefault("timezone", self._context.profile.timezone)
         zone = recurrence.zone_of(fields["timezone"])
         series = SessionSeries(
@@ -296,6 +323,77 @@ class SessionService:
                 return _cancel_one(uow, session)
             return _cancel_series(uow, session, scope)
 
+    # -- calendars -----------------------------------------------------------------
+    def ics(
+        self,
+        program_id: str | None = None,
+        *,
+        member_id: str | None = None,
+        name: str | None = None,
+        domain: str = calendars.DEFAULT_DOMAIN,
+    ) -> bytes:
+        """The sessions as one iCalendar feed (``.ics``) that calendars subscribe to.
+
+        The whole network's sessions; a program's (``program_id``); those of the
+        programs a member takes part in (``member_id``: enrollment accepted, enrolled
+        or completed); with both, the program's if the member takes part in it.  A
+        series is one event with RRULE, EXDATEs and overrides, an open-ended rule
+        ending with its program year; see :func:`cpnetwork.calendars.feed`.  ``name``
+        defaults to the network's name (with the program's or member's).
+        """
+        with self._context.reading() as tx:
+            programs = tx.find(Program)
+            by_id = {program.id: program for program in programs}
+            wanted = set(by_id)
+            title = self._context.profile.name
+            if program_id is not None:
+                program = by_id.get(program_id)
+                if program is None:
+                    raise NotFoundError("Program", program_id)
+                wanted = {program_id}
+                title = f"{title}: {program.title}"
+            if member_id is not None:
+                member = _require(tx, Member, member_id)
+                taking = tx.find(
+                    Enrollment,
+                    {"member_id": member_id, "status": sorted(CALENDAR_STATUSES)},
+                )
+                wanted &= {enrollment.program_id for enrollment in taking}
+                title = f"{title}: {member.name}"
+            where: dict[str, Any] = {}
+            if program_id is not None or member_id is not None:
+                where["program_id"] = sorted(wanted)
+            sessions = tx.find(Session, where) if wanted else []
+            series = tx.find(SessionSeries, where) if wanted else []
+        return calendars.feed(
+            sessions,
+            series,
+            name=name or title,
+            programs=[by_id[program] for program in sorted(wanted)],
+            until={s.id: year_end(self._context, by_id[s.program_id]) for s in series},
+            timezone=self._context.profile.timezone,
+            domain=domain,
+            stamp=self._context.now(),
+        )
+
+    def write_ics(
+        self,
+        path: str | os.PathLike[str],
+        program_id: str | None = None,
+        *,
+        member_id: str | None = None,
+        name: str | None = None,
+        domain: str = calendars.DEFAULT_DOMAIN,
+    ) -> Path:
+        """Write :meth:`ics` to ``path``, replacing the file atomically.
+
+        Subscribers fetching the file while it is written get the old feed or the new
+        one, never half of one (see :func:`cpnetwork.files.replace_file`).  A feed is
+        meant to be published: a new file gets the umask's permissions, not 0600.
+        """
+        data = self.ics(program_id, member_id=member_id, name=name, domain=domain)
+        return replace_file(path, data, private=False)
+
     # -- bringing a schedule kept elsewhere in line ---------------------------------
     def year_end(self, program: Program) -> datetime:
         """The last instant of the program's program year: where open-ended rules stop."""
@@ -341,7 +439,8 @@ def emit_changed(uow: UnitOfWork, previous: Session, session: Session) -> None:
             program_id=session.program_id,
             session=session,
             previous=previous,
-            changed=changed_fields(previous, session),
+            # The sequence is bookkeeping that every change moves, not a change itself.
+            changed=tuple(name for name in changed_fields(previous, session) if name != "sequence"),
         )
     )
 
@@ -382,6 +481,7 @@ def _edit_one(
         return session
     if detach:
         updated = evolve(updated, detached=True)
+    updated = revised(session, updated)
     uow.tx.update(updated)
     emit_changed(uow, session, updated)
     return updated
@@ -390,12 +490,15 @@ def _edit_one(
 def _cancel_one(uow: UnitOfWork, session: Session) -> Session:
     if session.cancelled:
         return session
-    cancelled = evolve(session, cancelled=True)
+    cancelled = revised(session, evolve(session, cancelled=True))
     uow.tx.update(cancelled)
     if session.series_id is not None and session.recurrence_id is not None:
         uow.tx.lock(SessionSeries, session.series_id)
         series = uow.require(SessionSeries, session.series_id)
-        uow.tx.update(evolve(series, exdates=series.exdates | {session.recurrence_id}))
+        # The series' EXDATEs change, so its calendar event is a new version too.
+        uow.tx.update(
+            revised(series, evolve(series, exdates=series.exdates | {session.recurrence_id}))
+        )
     emit_session(uow, SessionCancelled, cancelled)
     return cancelled
 
@@ -483,9 +586,9 @@ def _edit_series(
             rrule=recurrence.end_before(series.rrule, starts, index),
             exdates={d for d in series.exdates if recurrence.instant(d) < starts[index]},
         )
-        uow.tx.update(head)
+        uow.tx.update(revised(series, head))
         # ... and a new one takes this and the following, renumbered from 0.
-        base = evolve(series, id=new_id())
+        base = evolve(series, id=new_id(), sequence=0)
         base_rule = recurrence.continue_from(series.rrule, index)
         first_day, offset = anchor_old.date(), index
     else:
@@ -547,7 +650,8 @@ def _edit_series(
         **shared,
     )
     if new_series.id == series.id:
-        uow.tx.update(new_series)
+        if new_series != series:
+            uow.tx.update(revised(series, new_series))
     else:
         uow.tx.insert(new_series)
     moved = [(i - offset, s) for i, s in positioned if i >= offset]
@@ -594,6 +698,7 @@ def _retarget(
     edited: Session | None = None
     for old, new in updates:
         if new != old:
+            new = revised(old, new)
             uow.tx.update(new)
             if new.cancelled and not old.cancelled:
                 emit_session(uow, SessionCancelled, new)
@@ -619,17 +724,20 @@ def _cancel_series(uow: UnitOfWork, session: Session, scope: EditScope) -> Sessi
     if scope is EditScope.THIS_AND_FOLLOWING and index > 0:
         cut = starts[index]
         uow.tx.update(
-            evolve(
+            revised(
                 series,
-                rrule=recurrence.end_before(series.rrule, starts, index),
-                exdates={d for d in series.exdates if recurrence.instant(d) < cut},
+                evolve(
+                    series,
+                    rrule=recurrence.end_before(series.rrule, starts, index),
+                    exdates={d for d in series.exdates if recurrence.instant(d) < cut},
+                ),
             )
         )
         ending = [s for i, s in positioned if i >= index]
         result = session
         for other in ending:
             # Past the series' new end: cancelled, and no longer an occurrence.
-            updated = evolve(other, cancelled=True, recurrence_id=None)
+            updated = revised(other, evolve(other, cancelled=True, recurrence_id=None))
             uow.tx.update(updated)
             if not other.cancelled:
                 emit_session(uow, SessionCancelled, updated)
@@ -643,10 +751,11 @@ def _cancel_series(uow: UnitOfWork, session: Session, scope: EditScope) -> Sessi
             exdates.add(other.recurrence_id)
         if other.cancelled:
             continue
-        updated = evolve(other, cancelled=True)
+        updated = revised(other, evolve(other, cancelled=True))
         uow.tx.update(updated)
         emit_session(uow, SessionCancelled, updated)
         if other.id == session.id:
             result = updated
-    uow.tx.update(evolve(series, exdates=exdates))
+    if exdates != series.exdates:
+        uow.tx.update(revised(series, evolve(series, exdates=exdates)))
     return result

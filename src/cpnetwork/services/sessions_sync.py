@@ -38,7 +38,13 @@ from cpnetwork.events import SessionCancelled, SessionScheduled
 from cpnetwork.model import Program, Session, SessionSeries
 from cpnetwork.services.context import Context
 from cpnetwork.services.handling import apply_all, unit_of_work
-from cpnetwork.services.sessions import emit_changed, emit_session, occurrence_values, year_end
+from cpnetwork.services.sessions import (
+    emit_changed,
+    emit_session,
+    occurrence_values,
+    revised,
+    year_end,
+)
 from cpnetwork.services.unit_of_work import UnitOfWork
 
 #: Fields a plan may set on a series (the rest are the store's or the user's).
@@ -245,7 +251,7 @@ def _sync_series(
     if current is None:
         uow.tx.insert(target)
     elif target != current:
-        uow.tx.update(target)
+        uow.tx.update(revised(current, target))
     excluded = {recurrence.instant(d) for d in target.exdates}
     # Sessions leaving the rule give up their recurrence id first, so no key is
     # held twice while others move.
@@ -300,6 +306,7 @@ def _replace(uow: UnitOfWork, old: Session, new: Session, tally: _Tally) -> None
     if new == old:
         tally.unchanged += 1
         return
+    new = revised(old, new)
     uow.tx.update(new)
     if new.cancelled and not old.cancelled:
         emit_session(uow, SessionCancelled, new)

@@ -7,7 +7,7 @@ whole, like the seed network's evaluation of its own impact.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -23,7 +23,7 @@ from cpnetwork.model import (
     SurveyResponse,
 )
 from cpnetwork.services.context import Context
-from cpnetwork.storage import Transaction
+from cpnetwork.storage import GroupBy, Transaction, Where
 
 #: Item keys are plain identifiers: stores look answers up as ``answers.<key>``, and a
 #: key holding ``__`` (the SPI's operator marker), dots or quotes would break that.
@@ -77,22 +77,37 @@ def tally_agreement(tx: Transaction, survey: Survey) -> list[ItemAgreement]:
     for item in survey.items:
         if item.kind not in _AGREEING:
             continue
-        agreeing_values, valid_values = _AGREEING[item.kind]
-        field_name = f"answers.{item.key}"
-
-        def count(values: list[Answer], name: str = field_name) -> int:
-            return tx.count(SurveyResponse, {"survey_id": survey.id, name: values}).get((), 0)
-
+        answered, agreeing = agreement_counts(tx, item, {"survey_id": survey.id})
         results.append(
             ItemAgreement(
                 key=item.key,
                 prompt=item.prompt,
                 kind=item.kind,
-                n=count(valid_values),
-                agreeing=count(agreeing_values),
+                n=answered.get((), 0),
+                agreeing=agreeing.get((), 0),
             )
         )
     return results
+
+
+def reported(item: SurveyItem) -> bool:
+    """Whether an item has an agreement to report (Likert, rating and yes/no items)."""
+    return item.kind in _AGREEING
+
+
+def agreement_counts(
+    tx: Transaction, item: SurveyItem, where: Where, group_by: Sequence[GroupBy] = ()
+) -> tuple[dict[tuple[Any, ...], int], dict[tuple[Any, ...], int]]:
+    """Responses matching ``where`` that answered ``item``, and that agreed, grouped.
+
+    Two grouped counts in the store (see :func:`tally_agreement`); ``where`` names the
+    survey and any other conditions (dates, respondents).
+    """
+    agreeing_values, valid_values = _AGREEING[item.kind]
+    name = f"answers.{item.key}"
+    answered = tx.count(SurveyResponse, {**where, name: valid_values}, group_by=group_by)
+    agreeing = tx.count(SurveyResponse, {**where, name: agreeing_values}, group_by=group_by)
+    return answered, agreeing
 
 
 class SurveyService:

@@ -8,6 +8,7 @@ never waits behind a writer.  Queries filter with ``where`` mappings::
     {"program_id": "p1"}                      # equality (None matches missing values)
     {"status": ["offered", "enrolled"]}       # a list, tuple or set means IN
     {"offer_expires_at__lt": now}             # __lt __le __gt __ge __ne compare
+    {"roles__has": ["tosa", "science_lead"]}  # a collection field holds any of these
 
     {"identifiers.cds": "01100170000000"}   # a dotted name looks up a key of a dict field
 
@@ -26,6 +27,34 @@ store does not know the network's zone (a date is already a calendar day)::
 An instant late on October 31 in California is already November in UTC: reports pass
 the network's zone (``Month("start", profile.timezone)``).  Stores compute the month in
 the query, grouping in the database; missing values form the group ``None``.
+
+An :class:`Each` entry groups by every item of a collection field (a set or tuple of
+scalars, such as a member's roles): a record counts once in the group of each of its
+items, and a record with none counts in the group ``None``::
+
+    tx.count(Member, group_by=[Each("roles"), "county"])
+    # {("tosa", "19"): 4, ("teacher", "19"): 9, (None, "10"): 1, ...}
+
+A :class:`Matching` value in ``where`` keeps the records whose field is among a
+field of the records of another kind matching a ``where`` of their own (a semi-join,
+run in the database, so no id is loaded)::
+
+    {"member_id": Matching(Member, {"county": ["10", "19"]})}
+    {"id": Matching(Enrollment, {"program_id": "p1"}, field="member_id")}
+
+A dotted name also reaches into a nested record field (``reach.teachers_supported``)
+in ``where`` and as the field ``total`` sums.
+
+``aggregate`` answers several questions of one kind of record in one pass: how many
+match, how many of those also match further conditions, and sums of fields with how
+many records set them::
+
+    tx.aggregate(Member, group_by=["county"],
+                 counts={"leaders": {"roles__has": ["tosa", "science_lead"]}},
+                 sums=["reach.teachers_supported"])
+    # {("19",): Aggregate(count=9, counts={"leaders": 4},
+    #                     sums={"reach.teachers_supported": 310.0},
+    #                     present={"reach.teachers_supported": 5}), ...}
 """
 
 from __future__ import annotations
@@ -46,7 +75,7 @@ R = TypeVar("R")
 
 Where = Mapping[str, Any]
 
-OPERATORS = ("lt", "le", "gt", "ge", "ne")
+OPERATORS = ("lt", "le", "gt", "ge", "ne", "has")
 
 
 @frozen(kw_only=True)
@@ -111,8 +140,49 @@ def calendar_month(value: date | datetime, zone: str) -> str:
     return f"{value.year:04d}-{value.month:02d}"
 
 
-#: One ``group_by`` entry: a field name or a :class:`Month`.
-GroupBy = str | Month
+@frozen
+class Each:
+    """A ``group_by`` entry: each item of a collection field (a set or tuple of scalars).
+
+    A record counts (or adds its total) once in the group of each of its items, and in
+    the group ``None`` when the collection is empty or missing.  Items group by their
+    plain values (enums by value).
+    """
+
+    field: str
+
+
+@frozen
+class Matching:
+    """A ``where`` value: among the ``field`` values of ``cls`` records matching ``where``.
+
+    A semi-join the store runs itself (``IN (SELECT field FROM ... WHERE ...)`` in
+    SQL): filtering attendance by the members' county, or members by the programs
+    they enrolled in, without loading either side.  ``where`` may hold further
+    ``Matching`` values.  Only equality takes one; a missing value never matches.
+    """
+
+    cls: type
+    where: Mapping[str, Any] = attrs.field(factory=dict)
+    field: str = "id"
+
+
+@frozen
+class Aggregate:
+    """One group's answer to ``Transaction.aggregate``."""
+
+    #: Records in the group.
+    count: int
+    #: Of those, how many also match each named condition.
+    counts: Mapping[str, int]
+    #: The sum of each field (missing values add nothing; datetimes as epoch seconds).
+    sums: Mapping[str, float]
+    #: How many records of the group have each summed field set.
+    present: Mapping[str, int]
+
+
+#: One ``group_by`` entry: a field name, a :class:`Month` or an :class:`Each`.
+GroupBy = str | Month | Each
 
 
 def split_condition(key: str) -> tuple[str, str]:
@@ -125,6 +195,14 @@ def split_condition(key: str) -> tuple[str, str]:
 
 def is_collection(value: Any) -> bool:
     return isinstance(value, list | tuple | set | frozenset)
+
+
+def check_counts(cls: type, where: Where | None, counts: Mapping[str, Where]) -> None:
+    """ValidationError when a named count of ``aggregate`` repeats a key of ``where``."""
+    for name, extra in counts.items():
+        shared = sorted(set(extra) & set(where or {}))
+        if shared:
+            raise ValidationError(cls.__name__, None, f"count {name!r} repeats {shared} of where")
 
 
 def refused(url: str, operation: str, why: str = "the transaction is read-only") -> StorageError:
@@ -244,7 +322,45 @@ class Transaction(ABC):
         *,
         group_by: Sequence[GroupBy] = (),
     ) -> dict[tuple[Any, ...], float]:
-        """The sum of a numeric field over matching records, grouped like ``count``."""
+        """The sum of a numeric field over matching records, grouped like ``count``.
+
+        A datetime field sums its instants as seconds since 1970-01-01 UTC, so the
+        difference of two totals over paired records (a decision and its application)
+        is their total time apart, computed in the store.
+        """
+
+    def aggregate(
+        self,
+        cls: type,
+        where: Where | None = None,
+        *,
+        group_by: Sequence[GroupBy] = (),
+        counts: Mapping[str, Where] = {},
+        sums: Sequence[str] = (),
+    ) -> dict[tuple[Any, ...], Aggregate]:
+        """Counts and sums of the records matching ``where``, grouped like ``count``.
+
+        ``counts`` names further conditions (their keys must not repeat ``where``'s): a
+        record counts under a name when it matches both.  Each of ``sums`` is summed
+        like ``total`` and its records with a value counted (``present``).  Backends
+        answer in one query; this default, for any backend, asks ``count`` and
+        ``total`` once per question.
+        """
+        check_counts(cls, where, counts)
+        base = dict(where or {})
+        totals = self.count(cls, base, group_by=group_by)
+        named = {n: self.count(cls, {**base, **w}, group_by=group_by) for n, w in counts.items()}
+        summed = {f: self.total(cls, f, base, group_by=group_by) for f in sums}
+        present = {f: self.count(cls, {**base, f"{f}__ne": None}, group_by=group_by) for f in sums}
+        return {
+            key: Aggregate(
+                count=n,
+                counts={name: named[name].get(key, 0) for name in counts},
+                sums={f: float(summed[f].get(key, 0)) for f in sums},
+                present={f: present[f].get(key, 0) for f in sums},
+            )
+            for key, n in totals.items()
+        }
 
     @abstractmethod
     def lock(self, cls: type, record_id: str) -> None:

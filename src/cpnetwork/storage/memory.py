@@ -7,21 +7,27 @@ read-only transaction refuses writes as every store does.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
 
 from cpnetwork.errors import DuplicateError, NotFoundError, StorageError, ValidationError
 from cpnetwork.storage.base import (
+    Aggregate,
+    Each,
     GroupBy,
+    Matching,
     Month,
     RecordKind,
     Storage,
     Transaction,
     Where,
+    check_counts,
     is_collection,
     refused,
     split_condition,
@@ -42,18 +48,38 @@ def _value(record: Any, name: str) -> Any:
     field_name, _, key = name.partition(".")
     value = getattr(record, field_name)
     if key:
-        return value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, dict):
+            return value.get(key)
+        # A nested record (a member's reach): its field, as a JSON column holds it.
+        return plain(getattr(value, key, None)) if value is not None else None
     return plain(value)
+
+
+class _Resolved(frozenset[Any]):
+    """The plain values a :class:`Matching` stood for when its query was read."""
+
+
+def _items(value: Any) -> list[Any]:
+    """The group keys an :class:`Each` entry gives for one collection value."""
+    items = sorted({plain(item) for item in value or ()}, key=repr)
+    return items or [None]
 
 
 def _matches(record: Any, conditions: list[tuple[str, str, Any]]) -> bool:
     for name, op, expected in conditions:
         actual = _value(record, name)
         if op == "eq":
-            if is_collection(expected):
+            if isinstance(expected, _Resolved):
+                if actual is None or actual not in expected:
+                    return False
+            elif is_collection(expected):
                 if actual not in {plain(e) for e in expected}:
                     return False
             elif actual != plain(expected):
+                return False
+        elif op == "has":
+            wanted = {plain(e) for e in (expected if is_collection(expected) else (expected,))}
+            if not any(plain(item) in wanted for item in actual or ()):
                 return False
         elif op == "ne":
             values = expected if is_collection(expected) else (expected,)
@@ -159,14 +185,41 @@ class MemoryTransaction(Transaction):
                 yield record
 
     def _select(self, cls: type, where: Where | None) -> Iterator[Any]:
+        conditions = self._conditions(cls, where)
+        return (r for r in self._all(cls) if _matches(r, conditions))
+
+    def _conditions(self, cls: type, where: Where | None) -> list[tuple[str, str, Any]]:
+        """A ``where`` checked and compiled for :func:`_matches`."""
         conditions = []
         fields = {a.name for a in cls.__attrs_attrs__}  # type: ignore[attr-defined]
         for key, value in (where or {}).items():
             name, op = split_condition(key)
             if name.partition(".")[0] not in fields:
                 raise ValidationError(cls.__name__, None, f"no field {name!r} to filter on")
+            if op == "has" and not [
+                v for v in (value if is_collection(value) else [value]) if v is not None
+            ]:
+                raise ValidationError(
+                    cls.__name__, None, f"{key}: give the values to look for, not {value!r}"
+                )
+            if isinstance(value, Matching):
+                if op != "eq":
+                    raise ValidationError(
+                        cls.__name__, None, f"{key}: only equality takes Matching"
+                    )
+                value = self._matching(value)
             conditions.append((name, op, value))
-        return (r for r in self._all(cls) if _matches(r, conditions))
+        return conditions
+
+    def _matching(self, matching: Matching) -> _Resolved:
+        """The values a Matching stands for, read like the SQL stores' subquery."""
+        fields = {a.name for a in matching.cls.__attrs_attrs__}  # type: ignore[attr-defined]
+        if matching.field not in fields:
+            raise ValidationError(
+                matching.cls.__name__, None, f"no field {matching.field!r} to match on"
+            )
+        values = (_value(r, matching.field) for r in self._select(matching.cls, matching.where))
+        return _Resolved(v for v in values if v is not None)
 
     def find(
         self,
@@ -182,24 +235,36 @@ class MemoryTransaction(Transaction):
             rows.sort(key=_sort_key(name), reverse=spec.startswith("-"))
         return rows[:limit] if limit is not None else rows
 
-    def _grouping(self, cls: type, group_by: Sequence[GroupBy]) -> Callable[[Any], tuple[Any, ...]]:
-        """A function giving a record's group key, after checking the fields exist."""
+    def _grouping(
+        self, cls: type, group_by: Sequence[GroupBy]
+    ) -> Callable[[Any], Iterable[tuple[Any, ...]]]:
+        """A function giving a record's group keys (several with :class:`Each`), after
+        checking the fields exist."""
         self._storage.kind(cls)
         fields = {a.name for a in cls.__attrs_attrs__}  # type: ignore[attr-defined]
         for entry in group_by:
-            name = entry.field if isinstance(entry, Month) else entry
+            name = entry if isinstance(entry, str) else entry.field
             if name not in fields:
                 raise ValidationError(cls.__name__, None, f"no field {name!r} to group by")
 
-        def key(record: Any) -> tuple[Any, ...]:
-            return tuple(
-                g.of(getattr(record, g.field))
-                if isinstance(g, Month)
-                else plain(getattr(record, g))
-                for g in group_by
-            )
+        def parts(record: Any, entry: GroupBy) -> list[Any]:
+            if isinstance(entry, Month):
+                return [entry.of(getattr(record, entry.field))]
+            if isinstance(entry, Each):
+                items = getattr(record, entry.field)
+                if items is not None and not is_collection(items):
+                    raise ValidationError(
+                        cls.__name__,
+                        None,
+                        f"{entry.field!r} is not a collection field to group by each item",
+                    )
+                return _items(items)
+            return [plain(getattr(record, entry))]
 
-        return key
+        def keys(record: Any) -> Iterable[tuple[Any, ...]]:
+            return itertools.product(*(parts(record, entry) for entry in group_by))
+
+        return keys
 
     def count(
         self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()
@@ -207,7 +272,8 @@ class MemoryTransaction(Transaction):
         counts: dict[tuple[Any, ...], int] = defaultdict(int)
         key = self._grouping(cls, group_by)
         for record in self._select(cls, where):
-            counts[key(record)] += 1
+            for group in key(record):
+                counts[group] += 1
         if not group_by and not counts:
             counts[()] = 0
         return dict(counts)
@@ -223,7 +289,11 @@ class MemoryTransaction(Transaction):
         sums: dict[tuple[Any, ...], float] = defaultdict(float)
         key = self._grouping(cls, group_by)
         for record in self._select(cls, where):
-            sums[key(record)] += getattr(record, field_name) or 0
+            value = _value(record, field_name) or 0
+            if isinstance(value, datetime):
+                value = value.timestamp()
+            for group in key(record):
+                sums[group] += value
         if not group_by and not sums:
             sums[()] = 0
         return dict(sums)
@@ -242,6 +312,48 @@ class MemoryTransaction(Transaction):
     def delete_where(self, cls: type, where: Where) -> int:
         self._writable("delete_where")
         return super().delete_where(cls, where)
+
+    def aggregate(
+        self,
+        cls: type,
+        where: Where | None = None,
+        *,
+        group_by: Sequence[GroupBy] = (),
+        counts: Mapping[str, Where] = {},
+        sums: Sequence[str] = (),
+    ) -> dict[tuple[Any, ...], Aggregate]:
+        check_counts(cls, where, counts)
+        key = self._grouping(cls, group_by)
+        named = {name: self._conditions(cls, extra) for name, extra in counts.items()}
+        fields = {a.name for a in cls.__attrs_attrs__}  # type: ignore[attr-defined]
+        for name in sums:
+            if name.partition(".")[0] not in fields:
+                raise ValidationError(cls.__name__, None, f"no field {name!r} to total")
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        for record in self._select(cls, where):
+            hits = [_matches(record, conditions) for conditions in named.values()]
+            values = [_value(record, name) for name in sums]
+            for group in key(record):
+                tally = groups.setdefault(group, [0, [0] * len(named), [0.0] * len(sums),
+                                                  [0] * len(sums)])  # fmt: skip
+                tally[0] += 1
+                for n, hit in enumerate(hits):
+                    tally[1][n] += hit
+                for n, value in enumerate(values):
+                    if value is not None:
+                        tally[2][n] += value.timestamp() if isinstance(value, datetime) else value
+                        tally[3][n] += 1
+        if not group_by and not groups:
+            groups[()] = [0, [0] * len(named), [0.0] * len(sums), [0] * len(sums)]
+        return {
+            group: Aggregate(
+                count=n,
+                counts=dict(zip(named, hits, strict=True)),
+                sums=dict(zip(sums, summed, strict=True)),
+                present=dict(zip(sums, present, strict=True)),
+            )
+            for group, (n, hits, summed, present) in groups.items()
+        }
 
     def lock(self, cls: type, record_id: str) -> None:
         # The store's single lock already serializes every transaction.

@@ -28,7 +28,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import wraps
 from itertools import islice
@@ -45,11 +45,14 @@ from cpnetwork.errors import (
     ValidationError,
 )
 from cpnetwork.storage.base import (
+    Aggregate,
     GroupBy,
+    Matching,
     RecordKind,
     Storage,
     Transaction,
     Where,
+    check_counts,
     is_collection,
     refused,
 )
@@ -73,7 +76,7 @@ from cpnetwork.storage.sql_migrate import (
     upgrade,
 )
 from cpnetwork.storage.sql_query import (
-    group_columns,
+    grouping,
     numeric_column,
     order_clauses,
     where_clause,
@@ -291,7 +294,13 @@ class SQLStorage(Storage):
         values: dict[str, Any] = {}
         for number, (key, value) in enumerate(where.items()):
             spec = mapped.columns.get(key)
-            if spec is None or not spec.scalar or value is None or is_collection(value):
+            if (
+                spec is None
+                or not spec.scalar
+                or value is None
+                or is_collection(value)
+                or isinstance(value, Matching)
+            ):
                 return None  # operators, dotted keys, NULL and IN take the general path
             values[f"w{number}"] = plain(value)
         shape = (mapped.kind.cls, tuple(where), order_by, limit is not None)
@@ -449,7 +458,7 @@ class SQLTransaction(Transaction):
             return [mapped.from_row(row) for row in rows]
         query = (
             sa.select(mapped.table)
-            .where(where_clause(mapped, where, self._connection.dialect))
+            .where(where_clause(mapped, where, self._connection.dialect, self._mapped))
             .order_by(*order_clauses(mapped, list(order_by)))
         )
         if limit is not None:
@@ -475,7 +484,7 @@ class SQLTransaction(Transaction):
         mapped = self._mapped(cls)
         query = (
             sa.select(mapped.table)
-            .where(where_clause(mapped, where, self._connection.dialect))
+            .where(where_clause(mapped, where, self._connection.dialect, self._mapped))
             .order_by(*order_clauses(mapped, list(order_by)))
             .execution_options(stream_results=True, yield_per=max(1, chunk_size))
         )
@@ -496,9 +505,10 @@ class SQLTransaction(Transaction):
         self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()
     ) -> dict[tuple[Any, ...], int]:
         mapped = self._mapped(cls)
-        groups = group_columns(mapped, list(group_by))
-        query = sa.select(*groups, sa.func.count()).select_from(mapped.table)
-        query = query.where(where_clause(mapped, where, self._connection.dialect)).group_by(*groups)
+        dialect = self._connection.dialect
+        groups, source = grouping(mapped, list(group_by), dialect)
+        query = sa.select(*groups, sa.func.count()).select_from(source)
+        query = query.where(where_clause(mapped, where, dialect, self._mapped)).group_by(*groups)
         rows = self._connection.execute(query)
         return {tuple(row[:-1]): int(row[-1]) for row in rows}
 
@@ -512,10 +522,11 @@ class SQLTransaction(Transaction):
         group_by: Sequence[GroupBy] = (),
     ) -> dict[tuple[Any, ...], float]:
         mapped = self._mapped(cls)
-        groups = group_columns(mapped, list(group_by))
+        dialect = self._connection.dialect
+        groups, source = grouping(mapped, list(group_by), dialect)
         summed = sa.func.coalesce(sa.func.sum(numeric_column(mapped, field_name)), 0)
-        query = sa.select(*groups, summed).select_from(mapped.table)
-        query = query.where(where_clause(mapped, where, self._connection.dialect)).group_by(*groups)
+        query = sa.select(*groups, summed).select_from(source)
+        query = query.where(where_clause(mapped, where, dialect, self._mapped)).group_by(*groups)
         rows = self._connection.execute(query)
         return {tuple(row[:-1]): float(row[-1]) for row in rows}
 
@@ -532,7 +543,7 @@ class SQLTransaction(Transaction):
         mapped = self._mapped(cls)
         query = (
             sa.select(mapped.table)
-            .where(where_clause(mapped, where, self._connection.dialect))
+            .where(where_clause(mapped, where, self._connection.dialect, self._mapped))
             .order_by(*order_clauses(mapped, list(order_by)))
         )
         if limit is not None:
@@ -549,9 +560,48 @@ class SQLTransaction(Transaction):
         mapped = self._mapped(cls)
         if not where:
             raise ValidationError(mapped.record_name, None, "delete_where needs a condition")
-        condition = where_clause(mapped, where, self._connection.dialect)
+        condition = where_clause(mapped, where, self._connection.dialect, self._mapped)
         result = self._connection.execute(mapped.table.delete().where(condition))
         return int(result.rowcount)
+
+    @_translated("aggregate")
+    def aggregate(
+        self,
+        cls: type,
+        where: Where | None = None,
+        *,
+        group_by: Sequence[GroupBy] = (),
+        counts: Mapping[str, Where] = {},
+        sums: Sequence[str] = (),
+    ) -> dict[tuple[Any, ...], Aggregate]:
+        """One query: ``COUNT(*)``, ``SUM(CASE WHEN condition ...)`` per named count,
+        ``SUM(field)`` and ``COUNT(field)`` per summed field."""
+        check_counts(cls, where, counts)
+        mapped = self._mapped(cls)
+        dialect = self._connection.dialect
+        groups, source = grouping(mapped, list(group_by), dialect)
+        measures: list[Any] = [sa.func.count()]
+        for extra in counts.values():
+            matched = where_clause(mapped, extra, dialect, self._mapped)
+            measures.append(sa.func.coalesce(sa.func.sum(sa.case((matched, 1), else_=0)), 0))
+        for name in sums:
+            column = numeric_column(mapped, name)
+            measures += [sa.func.coalesce(sa.func.sum(column), 0), sa.func.count(column)]
+        query = sa.select(*groups, *measures).select_from(source)
+        query = query.where(where_clause(mapped, where, dialect, self._mapped)).group_by(*groups)
+        answer: dict[tuple[Any, ...], Aggregate] = {}
+        width = len(groups)
+        for row in self._connection.execute(query):
+            values = list(row[width:])
+            named = values[1 : 1 + len(counts)]
+            pairs = values[1 + len(counts) :]
+            answer[tuple(row[:width])] = Aggregate(
+                count=int(values[0]),
+                counts={n: int(v) for n, v in zip(counts, named, strict=True)},
+                sums={f: float(pairs[2 * i]) for i, f in enumerate(sums)},
+                present={f: int(pairs[2 * i + 1]) for i, f in enumerate(sums)},
+            )
+        return answer
 
     @_translated("lock")
     def lock(self, cls: type, record_id: str) -> None:

@@ -19,11 +19,17 @@ keeps UTC text and knows no time-zone rules) the ``cpnetwork_month`` function ea
 connection is given.  The zone is rendered into the SQL text at execution, so the
 select list and the GROUP BY carry the very same expression (PostgreSQL insists on
 that; two bound parameters would be two different expressions to it).
+
+An :class:`~cpnetwork.storage.base.Each` group joins the items of a JSON array column
+(``LEFT JOIN json_each(col)`` on SQLite, ``LEFT JOIN LATERAL
+jsonb_array_elements_text(col)`` on PostgreSQL), so an empty array gives the group
+None; a :class:`~cpnetwork.storage.base.Matching` value becomes ``col IN (SELECT ...)``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,10 +40,21 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from cpnetwork.errors import ValidationError
-from cpnetwork.storage.base import GroupBy, Month, Where, is_collection, split_condition
+from cpnetwork.storage.base import (
+    Each,
+    GroupBy,
+    Matching,
+    Month,
+    Where,
+    is_collection,
+    split_condition,
+)
 from cpnetwork.storage.memory import plain
 from cpnetwork.storage.sql_engine import MONTH_FUNCTION
 from cpnetwork.storage.sql_schema import NUMERIC_KINDS, ColumnKind, MappedKind
+
+#: The mapped kind of a record class: how a Matching finds the table it reads.
+Resolve = Callable[[type], MappedKind]
 
 _COMPARE = {
     "lt": lambda expr, value: expr < value,
@@ -144,9 +161,39 @@ def _member_of(
     return expr.in_(items.scalar_subquery())
 
 
-def condition(mapped: MappedKind, key: str, value: Any, dialect: sa.Dialect) -> ColumnElement[bool]:
+def _matching(
+    mapped: MappedKind,
+    key: str,
+    expr: ColumnElement[Any],
+    value: Matching,
+    dialect: sa.Dialect,
+    resolve: Resolve | None,
+) -> ColumnElement[bool]:
+    """``expr IN (SELECT field FROM other WHERE ...)``: a semi-join run in the database."""
+    if resolve is None or split_condition(key)[1] != "eq":
+        raise _refuse(mapped, f"{key}: only equality takes Matching")
+    other = resolve(value.cls)
+    column = scalar_column(other, value.field, "match on")
+    inner = sa.select(column).where(
+        column.is_not(None), where_clause(other, value.where, dialect, resolve)
+    )
+    return expr.in_(inner.scalar_subquery())
+
+
+def condition(
+    mapped: MappedKind,
+    key: str,
+    value: Any,
+    dialect: sa.Dialect,
+    resolve: Resolve | None = None,
+) -> ColumnElement[bool]:
     """One ``where`` entry as a SQL condition (a collection bound as one parameter)."""
     name, op = split_condition(key)
+    if isinstance(value, Matching):
+        expr = _expression(mapped, name, "")
+        return _matching(mapped, key, expr, value, dialect, resolve)
+    if op == "has":
+        return _has(mapped, name, value, dialect)
     expr = _expression(mapped, name, value)
     if op in ("eq", "ne"):
         many = is_collection(value)
@@ -169,10 +216,13 @@ def condition(mapped: MappedKind, key: str, value: Any, dialect: sa.Dialect) -> 
 
 
 def where_clause(
-    mapped: MappedKind, where: Where | None, dialect: sa.Dialect
+    mapped: MappedKind, where: Where | None, dialect: sa.Dialect, resolve: Resolve | None = None
 ) -> ColumnElement[bool]:
-    """The ``where`` mapping as one SQL condition for ``dialect``."""
-    conditions = (condition(mapped, k, v, dialect) for k, v in (where or {}).items())
+    """The ``where`` mapping as one SQL condition for ``dialect``.
+
+    ``resolve`` maps a record class to its kind, for :class:`Matching` values.
+    """
+    conditions = (condition(mapped, k, v, dialect, resolve) for k, v in (where or {}).items())
     return sa.and_(sa.true(), *conditions)
 
 
@@ -190,13 +240,57 @@ def order_clauses(mapped: MappedKind, order_by: tuple[str, ...] | list[str]) -> 
     return terms
 
 
-def group_columns(mapped: MappedKind, group_by: tuple[GroupBy, ...] | list[GroupBy]) -> list[Any]:
-    return [
-        month_column(mapped, entry)
-        if isinstance(entry, Month)
-        else scalar_column(mapped, entry, "group by")
-        for entry in group_by
-    ]
+def grouping(
+    mapped: MappedKind, group_by: tuple[GroupBy, ...] | list[GroupBy], dialect: sa.Dialect
+) -> tuple[list[Any], sa.FromClause]:
+    """The GROUP BY expressions and the FROM clause they read (joined for ``Each``)."""
+    columns: list[Any] = []
+    source: sa.FromClause = mapped.table
+    for entry in group_by:
+        if isinstance(entry, Month):
+            columns.append(month_column(mapped, entry))
+        elif isinstance(entry, Each):
+            items = _each_items(mapped, entry, dialect)
+            source = source.outerjoin(items, sa.true())
+            columns.append(items.c.value)
+        else:
+            columns.append(scalar_column(mapped, entry, "group by"))
+    return columns, source
+
+
+def _has(mapped: MappedKind, name: str, value: Any, dialect: sa.Dialect) -> ColumnElement[bool]:
+    """``EXISTS (SELECT 1 FROM <items of the array> WHERE value IN (...))``."""
+    wanted = [plain(v) for v in (value if is_collection(value) else [value]) if v is not None]
+    if not wanted:
+        raise _refuse(mapped, f"{name}__has: give the values to look for, not {value!r}")
+    if dialect.name == "postgresql" and all(isinstance(v, str) for v in wanted):
+        # JSONB's own "holds any of these strings" operator, which its indexes serve.
+        spec = mapped.columns.get(name)
+        if spec is None or spec.scalar:
+            raise _refuse(mapped, f"{name!r} is not a collection field to look in")
+        array = sa.cast(
+            sa.bindparam(None, wanted, type_=postgresql.ARRAY(sa.Text())),
+            postgresql.ARRAY(sa.Text()),
+        )
+        has_any: ColumnElement[bool] = mapped.table.c[name].op("?|", return_type=sa.Boolean)(array)
+        return has_any
+    items = _each_items(mapped, Each(name), dialect)
+    found = sa.select(sa.literal(1)).select_from(items).where(items.c.value.in_(wanted))
+    return sa.exists(found)
+
+
+def _each_items(mapped: MappedKind, entry: Each, dialect: sa.Dialect) -> Any:
+    """The items of a JSON array column, one row each, as a table joined to the record."""
+    spec = mapped.columns.get(entry.field)
+    if spec is None:
+        raise _refuse(mapped, f"no field {entry.field!r} to group by")
+    if spec.scalar:
+        raise _refuse(mapped, f"{entry.field!r} is not a collection field to group by each item")
+    column = mapped.table.c[entry.field]
+    if dialect.name == "postgresql":
+        return sa.func.jsonb_array_elements_text(column).table_valued("value").lateral()
+    # SQLite lets a table-valued function read the row it is joined to, without LATERAL.
+    return sa.func.json_each(column).table_valued("value")
 
 
 class InstantMonth(FunctionElement[str]):
@@ -261,8 +355,33 @@ def _date_month_sqlite(element: DateMonth, compiler: SQLCompiler, **kw: Any) -> 
     )
 
 
+class EpochSeconds(FunctionElement[float]):
+    """Seconds since 1970-01-01 UTC of a datetime column: (column,)."""
+
+    type = sa.Double()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(EpochSeconds, "postgresql")
+def _epoch_postgresql(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM {compiler.process(column, **kw)})"
+
+
+@compiles(EpochSeconds, "sqlite")
+def _epoch_sqlite(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
+    # Instants are stored as ISO UTC text; 2440587.5 is the Julian day of the epoch.
+    (column,) = list(element.clauses)
+    return f"((julianday({compiler.process(column, **kw)}) - 2440587.5) * 86400.0)"
+
+
 def numeric_column(mapped: MappedKind, name: str) -> ColumnElement[Any]:
+    if "." in name:  # a number in a nested record or dict: summed as a float
+        return _json_key(mapped, name, 0.0)
     column = scalar_column(mapped, name, "total")
+    if mapped.columns[name].kind is ColumnKind.DATETIME:
+        return EpochSeconds(column)
     if mapped.columns[name].kind not in NUMERIC_KINDS:
         raise _refuse(mapped, f"{name!r} is not a numeric field to total")
     return column

@@ -34,7 +34,15 @@ from attrs import field, frozen
 
 from cpnetwork import model as m
 from cpnetwork.errors import DuplicateError, NotFoundError, StorageError, ValidationError
-from cpnetwork.storage.base import Month, RecordKind, Storage
+from cpnetwork.storage.base import (
+    Aggregate,
+    Each,
+    Matching,
+    Month,
+    RecordKind,
+    Storage,
+    Transaction,
+)
 from cpnetwork.storage.kinds import CORE_KINDS
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -933,6 +941,158 @@ class StorageConformance:
             tx.count(m.Member, group_by=[Month("shoe_size")])
         with store.transaction() as tx, pytest.raises(ValidationError):
             tx.count(m.Member, group_by=["shoe_size"])
+
+    # grouping by each item, semi-joins, nested fields ------------------------------
+    @pytest.fixture
+    def staff(self, store: Storage) -> list[m.Member]:
+        """Members with several roles, one or none, and self-reported reach."""
+        rows = [
+            _member("a@example.org", id="a", county="19", roles=["tosa", "teacher"],
+                    reach={"teachers_supported": 40, "students_reached": 900}),
+            _member("b@example.org", id="b", county="19", roles=["tosa"],
+                    reach={"teachers_supported": 10}),
+            _member("c@example.org", id="c", county="10", roles=["teacher"]),
+            _member("d@example.org", id="d", county="10"),
+        ]  # fmt: skip
+        with store.transaction() as tx:
+            tx.insert_many(rows)
+        return rows
+
+    def test_each_counts_a_record_once_per_item_and_none_when_empty(
+        self, store: Storage, staff: list[m.Member]
+    ) -> None:
+        with store.transaction() as tx:
+            by_role = tx.count(m.Member, group_by=[Each("roles")])
+            by_role_county = tx.count(
+                m.Member, {"county": "19"}, group_by=[Each("roles"), "county"]
+            )
+            reach = tx.total(m.Member, "reach.teachers_supported", group_by=[Each("roles")])
+        assert by_role == {("tosa",): 2, ("teacher",): 2, (None,): 1}
+        assert by_role_county == {("tosa", "19"): 2, ("teacher", "19"): 1}
+        assert reach == {("tosa",): 50, ("teacher",): 40, (None,): 0}
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.count(m.Member, group_by=[Each("county")])
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.count(m.Member, group_by=[Each("shoe_sizes")])
+
+    def test_has_keeps_collections_holding_any_of_the_values(
+        self, store: Storage, staff: list[m.Member]
+    ) -> None:
+        with store.transaction() as tx:
+            assert [r.id for r in tx.find(m.Member, {"roles__has": "tosa"})] == ["a", "b"]
+            either = {"roles__has": [m.Role.TOSA, "teacher"]}
+            assert tx.count(m.Member, either) == {(): 3}
+            assert tx.count(m.Member, either, group_by=["county"]) == {("19",): 2, ("10",): 1}
+            assert tx.count(m.Member, {"roles__has": ["researcher"]}) == {(): 0}
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.count(m.Member, {"roles__has": []})
+
+    def test_total_of_a_datetime_sums_seconds_since_the_epoch(self, store: Storage) -> None:
+        applied = [
+            _enrollment("p1", "m1", "accepted", created_at=datetime(2024, 9, 1, 9, 0, tzinfo=LA)),
+            _enrollment("p1", "m2", "declined", created_at=datetime(2024, 9, 3, 9, 0, tzinfo=UTC)),
+        ]
+        decided = [
+            m.Transition(enrollment_id=e.id, program_id="p1", member_id=e.member_id,
+                         from_status="applied", to_status=e.status, sequence=2,
+                         at=e.created_at + timedelta(days=days))
+            for e, days in zip(applied, (4, 10), strict=True)
+        ]  # fmt: skip
+        with store.transaction() as tx:
+            tx.insert_many([*applied, *decided])
+        with store.transaction() as tx:
+            started = tx.total(m.Enrollment, "created_at", group_by=["program_id"])
+            ended = tx.total(m.Transition, "at", group_by=["program_id"])
+            one = tx.total(m.Enrollment, "created_at", {"member_id": "m1"})
+        assert ended[("p1",)] - started[("p1",)] == pytest.approx(14 * 86400, abs=0.01)
+        assert one[()] == pytest.approx(applied[0].created_at.timestamp(), abs=0.01)
+
+    def test_aggregate_counts_and_sums_in_one_pass(
+        self, store: Storage, staff: list[m.Member]
+    ) -> None:
+        leaders: dict[str, dict[str, Any]] = {
+            "leaders": {"roles__has": ["tosa"]},
+            "teachers": {"roles__has": "teacher"},
+        }
+        sums = ["reach.teachers_supported", "reach.students_reached"]
+        with store.transaction() as tx:
+            by_county = tx.aggregate(m.Member, group_by=["county"], counts=leaders, sums=sums)
+            everyone = tx.aggregate(m.Member, {"county": ["10", "19"]}, sums=sums)
+            nobody = tx.aggregate(m.Member, {"county": "99"}, counts=leaders, sums=sums)
+            by_default = Transaction.aggregate(
+                tx, m.Member, group_by=["county"], counts=leaders, sums=sums
+            )
+            with pytest.raises(ValidationError, match="repeats"):
+                tx.aggregate(m.Member, {"county": "19"}, counts={"x": {"county": "10"}})
+        assert by_county == {
+            ("19",): Aggregate(
+                count=2,
+                counts={"leaders": 2, "teachers": 1},
+                sums={"reach.teachers_supported": 50.0, "reach.students_reached": 900.0},
+                present={"reach.teachers_supported": 2, "reach.students_reached": 1},
+            ),
+            ("10",): Aggregate(
+                count=2,
+                counts={"leaders": 0, "teachers": 1},
+                sums={"reach.teachers_supported": 0.0, "reach.students_reached": 0.0},
+                present={"reach.teachers_supported": 0, "reach.students_reached": 0},
+            ),
+        }
+        assert by_default == by_county  # the SPI's default answers the same
+        assert everyone[()].count == 4 and everyone[()].sums["reach.teachers_supported"] == 50
+        assert nobody == {
+            (): Aggregate(
+                count=0,
+                counts={"leaders": 0, "teachers": 0},
+                sums={"reach.teachers_supported": 0.0, "reach.students_reached": 0.0},
+                present={"reach.teachers_supported": 0, "reach.students_reached": 0},
+            )
+        }
+
+    def test_a_dotted_name_reaches_into_a_nested_record(
+        self, store: Storage, staff: list[m.Member]
+    ) -> None:
+        with store.transaction() as tx:
+            assert tx.total(m.Member, "reach.teachers_supported") == {(): 50}
+            assert tx.total(m.Member, "reach.students_reached", group_by=["county"]) == {
+                ("19",): 900,
+                ("10",): 0,
+            }
+            reported = {"reach.teachers_supported__ne": None}
+            assert tx.count(m.Member, reported) == {(): 2}
+            assert tx.count(m.Member, {"reach.teachers_supported__ge": 20}) == {(): 1}
+
+    def test_matching_filters_by_another_kinds_records(
+        self, store: Storage, staff: list[m.Member]
+    ) -> None:
+        rows = [
+            _enrollment("p1", "a", "enrolled"),
+            _enrollment("p1", "c", "withdrawn"),
+            _enrollment("p2", "b", "enrolled"),
+            _enrollment("p2", "ghost", "enrolled"),
+        ]
+        with store.transaction() as tx:
+            tx.insert_many(rows)
+        in_la = Matching(m.Member, {"county": "19"})
+        enrolled_p1 = Matching(m.Enrollment, {"program_id": "p1"}, field="member_id")
+        with store.transaction() as tx:
+            assert tx.count(m.Enrollment, {"member_id": in_la}) == {(): 2}
+            assert tx.count(m.Enrollment, {"member_id": in_la}, group_by=["program_id"]) == {
+                ("p1",): 1,
+                ("p2",): 1,
+            }
+            assert [r.id for r in tx.find(m.Member, {"id": enrolled_p1})] == ["a", "c"]
+            nested = Matching(
+                m.Enrollment, {"status": "enrolled", "member_id": in_la}, field="member_id"
+            )
+            assert tx.count(m.Member, {"id": nested}, group_by=["county"]) == {("19",): 2}
+            nobody = Matching(m.Member, {"county": "99"})
+            assert tx.count(m.Enrollment, {"member_id": nobody}) == {(): 0}
+            assert tx.total(m.Member, "reach.teachers_supported", {"id": enrolled_p1}) == {(): 40}
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.count(m.Enrollment, {"member_id__ne": in_la})
+        with store.transaction() as tx, pytest.raises(ValidationError):
+            tx.count(m.Enrollment, {"member_id": Matching(m.Member, field="shoe_size")})
 
     # insert_many --------------------------------------------------------------
     def test_insert_many_writes_records_of_several_kinds(self, store: Storage) -> None:

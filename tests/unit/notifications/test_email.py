@@ -17,6 +17,7 @@ from email.policy import default
 from pathlib import Path
 from typing import Any, cast
 
+import icalendar
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
@@ -962,3 +963,39 @@ def test_any_text_reads_back_the_same_and_never_adds_a_header(
         for old, new in newlines.items():
             body = body.replace(old, new)
         assert _text(mail, subtype) == body
+
+
+def _invite_of(mail: EmailMessage) -> icalendar.Calendar:
+    for part in mail.walk():
+        if part.get_content_type() == "text/calendar":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return icalendar.Calendar.from_ical(payload)
+    raise AssertionError("no text/calendar part")
+
+
+def test_session_mail_carries_an_invite_that_updates_then_cancels_the_event(
+    net: Network, inbox: Inbox
+) -> None:
+    program = _academy(net)
+    ada = net.members.add(email="ada@example.org", given_name="Ada")
+    net.enrollment.register(program.id, ada.id)
+    start = datetime(2024, 10, 8, 23, 0, tzinfo=UTC)
+    session = net.sessions.schedule(
+        program.id, title="Kickoff", start=start, duration=timedelta(hours=2)
+    )
+    net.sessions.edit(session.id, start=start + timedelta(days=1))
+    net.sessions.cancel(session.id)
+    net.notifications.dispatch()
+    by_topic = {mail["Subject"]: mail for mail in inbox.mails()}
+    moved = _invite_of(by_topic["Changed: Kickoff"])
+    cancelled = _invite_of(by_topic["Cancelled: Kickoff"])
+    assert moved["METHOD"] == "REQUEST" and cancelled["METHOD"] == "CANCEL"
+    [first] = moved.walk("VEVENT")
+    [last] = cancelled.walk("VEVENT")
+    assert first["UID"] == last["UID"] == f"session-{session.id}@cpnetwork.invalid"
+    assert int(last["SEQUENCE"]) > int(first["SEQUENCE"]) >= 1
+    assert first.decoded("DTSTART") == start + timedelta(days=1)
+    assert str(last["STATUS"]) == "CANCELLED"
+    assert str(first["ATTENDEE"]) == "mailto:ada@example.org"
+    assert moved.walk("VTIMEZONE")  # the zone travels with the invite

@@ -14,6 +14,7 @@ What a county asks for, each through one hook:
   of a Fresno member (``notification_recipients``);
 - the digest's entries of a member erased with them (``erase_member``) and listed in
   what is exported about them (``export_member``).
+- a section of the reach report: Fresno's members by science cohort (``report_sections``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from cpnetwork_fresno.digest import (
     register_record_kinds,
 )
 from cpnetwork_fresno.notices import COORDINATOR_ENV, notification_recipients
+from cpnetwork_fresno.reach import CohortRow, report_sections
 from cpnetwork_fresno.rules import (
     COE_ONLY_TAG,
     FRESNO,
@@ -38,6 +40,7 @@ __all__ = [
     "COE_ONLY_TAG",
     "COORDINATOR_ENV",
     "FRESNO",
+    "CohortRow",
     "DigestEntry",
     "check_eligibility",
     "erase_member",
@@ -47,4 +50,5 @@ __all__ = [
     "register_commands",
     "register_member_fields",
     "register_record_kinds",
+    "report_sections",
 ]
