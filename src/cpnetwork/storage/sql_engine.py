@@ -130,22 +130,30 @@ def _read_only_url(parsed: sa.URL) -> sa.URL:
 def create_engine(url: str, *, read_only: bool = False) -> sa.Engine:
     """A pooled engine for ``url``, set up as the module docstring says.
 
-    With ``read_only`` a SQLite file is opened read-only whether or not it could be
-    written.  A SQLite file that does not exist yet is created here, empty and
-    owner-only (mode 0600), so its ``-wal`` and ``-shm`` files, which SQLite gives the
-    database's mode, are private too.
+    With ``read_only`` a SQLite file that could be written is opened with
+    ``PRAGMA query_only``: SQLite refuses every change, and the last connection to
+    close still tidies the ``-wal`` and ``-shm`` files away as a writer's would.  A
+    file that cannot be written (or ``?mode=ro``), or a missing one asked for
+    read-only, is opened through a read-only URI instead.  A SQLite file that does
+    not exist yet is created here, empty and owner-only (mode 0600), so its ``-wal``
+    and ``-shm`` files, which SQLite gives the database's mode, are private too.
     """
     target = engine_url(url)
     if target.get_backend_name() == "sqlite":
-        read_only = read_only or sqlite_read_only(url) is not None
-        if read_only:
+        path = _sqlite_file(target)
+        missing = path is not None and not path.exists()
+        uri_read_only = sqlite_read_only(url) is not None or (read_only and missing)
+        if uri_read_only:
             target = _read_only_url(target)
-        else:
+        elif not read_only:
             _create_private(target)
+        read_only = read_only or uri_read_only
         timeout = busy_timeout(target)
         target = target.difference_update_query(["timeout"])
         engine = sa.create_engine(target, connect_args={"timeout": timeout})
-        set_up = functools.partial(_sqlite_set_up, wal=not read_only, timeout=timeout)
+        set_up = functools.partial(
+            _sqlite_set_up, wal=not read_only, query_only=read_only, timeout=timeout
+        )
         event.listen(engine, "connect", lambda dbapi, record: set_up(dbapi))
         event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
@@ -179,13 +187,15 @@ def busy_timeout(url: sa.URL) -> float:
     return seconds
 
 
-def _sqlite_set_up(dbapi_connection: Any, *, wal: bool, timeout: float) -> None:
+def _sqlite_set_up(dbapi_connection: Any, *, wal: bool, query_only: bool, timeout: float) -> None:
     # Stop pysqlite from emitting BEGIN itself; _sqlite_begin does it instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         if wal:  # a read-only file keeps the journal mode it was written with
             cursor.execute("PRAGMA journal_mode=WAL")
+        if query_only:  # SQLite itself refuses any change, whatever runs
+            cursor.execute("PRAGMA query_only=ON")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         # Safe in WAL mode: a crash loses no committed transaction, power loss may.
