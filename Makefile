@@ -6,7 +6,7 @@ DEMO_DB ?= demo-network.db
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 TEST_PLUGINS := $(wildcard tests/plugins/*/pyproject.toml)
 
-.PHONY: demo test soak bench lint clean
+.PHONY: demo test soak bench lint clean reliability
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,18 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --reliability-report=.reliability.json
 
 soak: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=soak $(BIN)/pytest -q
+
+# docs/reliability.md from the last `make test` (run it first).
+reliability: $(VENV)/.installed-test
+	$(BIN)/python tools/reliability_page.py .reliability.json
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache .ruff_cache \
+		.hypothesis .reliability.json

@@ -6,7 +6,7 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["cpnetwork.testing.pytest_plugin"]
+pytest_plugins = ["cpnetwork.testing.pytest_plugin", "cpnetwork.testing.reliability"]
 
 settings.register_profile(
     "default", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow]

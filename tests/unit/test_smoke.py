@@ -32,3 +32,23 @@ def test_export_and_import_report_progress_per_kind(network: Network) -> None:
     with Network.open("memory://", load_entrypoints=False) as other:
         assert other.import_data(data, progress=lambda kind, *_: loaded.append(kind)) == 2
     assert loaded == [kind for kind, _, _ in steps]
+
+
+def test_the_core_import_stays_light() -> None:
+    """Mail, webhooks, calendar feeds, charts and the command line load when used."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from cpnetwork import Network\n"
+        "net = Network.open('memory://', name='x', load_entrypoints=False)\n"
+        "net.enrollment.register(net.programs.create(title='A').id,"
+        " net.members.add(email='a@example.org').id)\n"
+        "heavy = ('jinja2', 'httpx', 'matplotlib', 'rich', 'click')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert run.stdout.strip() == "[]", run.stdout + run.stderr

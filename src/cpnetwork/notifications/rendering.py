@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import jinja2
 from attrs import evolve
 
 from cpnetwork.errors import DeliveryError
@@ -37,6 +36,10 @@ from cpnetwork.notifications.wording import (
 from cpnetwork.plugins import PluginHost
 from cpnetwork.serialization import structure
 from cpnetwork.storage import Transaction
+
+if TYPE_CHECKING:
+    import jinja2
+    import jinja2.runtime
 
 #: Topics whose messages carry a calendar invite, and its method.
 INVITES: dict[str, str] = {
@@ -61,6 +64,8 @@ class Renderer:
     """Renders messages with the default wording or the templates plugins give."""
 
     def __init__(self, plugins: PluginHost) -> None:
+        import jinja2  # loaded when messages are first rendered, not with the library
+
         self._plugins = plugins
         options: dict[str, Any] = {
             "undefined": jinja2.StrictUndefined,
@@ -69,8 +74,9 @@ class Renderer:
         self._text = jinja2.Environment(autoescape=False, **options)
         self._html = jinja2.Environment(autoescape=True, **options)
         for environment in (self._text, self._html):
-            environment.filters["when"] = _when_filter
+            environment.filters["when"] = jinja2.pass_context(_when_filter)
         self._compiled: dict[tuple[bool, str], jinja2.Template] = {}
+        self._errors = jinja2.TemplateError
 
     def source(self, topic: str, part: str, program: Program | None) -> str:
         """The template of one part of a topic: a plugin's, else the default."""
@@ -134,7 +140,7 @@ class Renderer:
                 program,
                 {**context, "subject": subject, "paragraphs": _paragraphs(text)},
             )
-        except jinja2.TemplateError as exc:
+        except self._errors as exc:
             raise DeliveryError(
                 "template", message.topic, f"rendering failed: {exc}", permanent=True
             ) from exc
@@ -167,7 +173,6 @@ class Renderer:
         return template.render(context)
 
 
-@jinja2.pass_context
 def _when_filter(
     context: jinja2.runtime.Context,
     moment: datetime | None,

@@ -53,7 +53,7 @@ class NotificationService:
         self._context = context
         self._channels: dict[str, Channel] | None = None
         self._enabled: tuple[NotificationSettings, list[Channel]] | None = None
-        self._renderer = Renderer(context.plugins)
+        self._renderer: Renderer | None = None
 
     @property
     def _network(self) -> Network:
@@ -104,6 +104,8 @@ class NotificationService:
     def dispatch(self, limit: int | None = None) -> DispatchReport:
         """Deliver the messages that are due; retry or bury the ones that fail."""
         context = self._context
+        if self._renderer is None:  # Jinja2 loads when messages are first dispatched
+            self._renderer = Renderer(context.plugins)
         dispatcher = Dispatcher(
             context.storage,
             self.channels,

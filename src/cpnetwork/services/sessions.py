@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Unpack
 
 from attrs import evolve, fields_dict
 
-from cpnetwork import calendars, recurrence
+from cpnetwork import recurrence
 from cpnetwork.errors import ConflictError, NotFoundError, ValidationError
 from cpnetwork.events import SessionCancelled, SessionChanged, SessionScheduled, changed_fields
 from cpnetwork.files import replace_file
@@ -330,7 +330,7 @@ class SessionService:
         *,
         member_id: str | None = None,
         name: str | None = None,
-        domain: str = calendars.DEFAULT_DOMAIN,
+        domain: str | None = None,
     ) -> bytes:
         """The sessions as one iCalendar feed (``.ics``) that calendars subscribe to.
 
@@ -339,7 +339,8 @@ class SessionService:
         or completed); with both, the program's if the member takes part in it.  A
         series is one event with RRULE, EXDATEs and overrides, an open-ended rule
         ending with its program year; see :func:`cpnetwork.calendars.feed`.  ``name``
-        defaults to the network's name (with the program's or member's).
+        defaults to the network's name (with the program's or member's); ``domain``
+        (in every UID) to :data:`cpnetwork.calendars.DEFAULT_DOMAIN`.
         """
         with self._context.reading() as tx:
             programs = tx.find(Program)
@@ -365,6 +366,8 @@ class SessionService:
                 where["program_id"] = sorted(wanted)
             sessions = tx.find(Session, where) if wanted else []
             series = tx.find(SessionSeries, where) if wanted else []
+        from cpnetwork import calendars  # icalendar loads when a feed is first made
+
         return calendars.feed(
             sessions,
             series,
@@ -372,7 +375,7 @@ class SessionService:
             programs=[by_id[program] for program in sorted(wanted)],
             until={s.id: year_end(self._context, by_id[s.program_id]) for s in series},
             timezone=self._context.profile.timezone,
-            domain=domain,
+            domain=domain or calendars.DEFAULT_DOMAIN,
             stamp=self._context.now(),
         )
 
@@ -383,7 +386,7 @@ class SessionService:
         *,
         member_id: str | None = None,
         name: str | None = None,
-        domain: str = calendars.DEFAULT_DOMAIN,
+        domain: str | None = None,
     ) -> Path:
         """Write :meth:`ics` to ``path``, replacing the file atomically.
 

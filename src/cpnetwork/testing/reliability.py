@@ -1,0 +1,68 @@
+"""A pytest plugin noting each test's outcome and how many cases it tried.
+
+``pytest --reliability-report=FILE`` writes, for every test, its outcome and the cases
+it ran: one for a plain test (each parametrized case is a test of its own), the
+examples Hypothesis ran for a property test.  ``tools/reliability_page.py`` turns the
+file into docs/reliability.md, so the page says what the last run tried and what held,
+not what someone remembered.  The plugin is listed in ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from cpnetwork.files import replace_file
+
+OPTION = "--reliability-report"
+
+#: "- 50 passing, 0 failing, and 3 invalid examples" in Hypothesis' statistics.
+_EXAMPLES = re.compile(r"(\d+) passing, (\d+) failing")
+
+_RESULTS = pytest.StashKey[dict[str, dict[str, Any]]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        OPTION,
+        metavar="FILE",
+        default=None,
+        help="write each test's outcome and the cases it tried to FILE (JSON)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_RESULTS] = {}
+
+
+def examples_tried(statistics: str) -> int:
+    """Examples Hypothesis ran, passing or failing, over all phases of one test."""
+    return sum(int(passed) + int(failed) for passed, failed in _EXAMPLES.findall(statistics))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    results = item.config.stash[_RESULTS]
+    if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
+        statistics = getattr(item, "hypothesis_statistics", "")
+        tried = examples_tried(statistics) if statistics else 0
+        results[item.nodeid] = {
+            "outcome": report.outcome,
+            "cases": max(1, tried),
+            "property": bool(statistics),
+        }
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.getoption(OPTION)
+    if target:
+        results = session.config.stash[_RESULTS]
+        replace_file(target, json.dumps(results, indent=1, sort_keys=True).encode("utf-8"))
