@@ -26,6 +26,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -187,13 +189,30 @@ def busy_timeout(url: sa.URL) -> float:
     return seconds
 
 
+def _set_wal(cursor: Any, timeout: float) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another opener holds the lock.
+
+    SQLite may answer "database is locked" at once, without waiting, when two
+    connections switch a new database to WAL together; the busy timeout still bounds it.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_set_up(dbapi_connection: Any, *, wal: bool, query_only: bool, timeout: float) -> None:
     # Stop pysqlite from emitting BEGIN itself; _sqlite_begin does it instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         if wal:  # a read-only file keeps the journal mode it was written with
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _set_wal(cursor, timeout)
         if query_only:  # SQLite itself refuses any change, whatever runs
             cursor.execute("PRAGMA query_only=ON")
         cursor.execute("PRAGMA foreign_keys=ON")
