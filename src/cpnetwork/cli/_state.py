@@ -145,14 +145,16 @@ class CliState:
                 "`cpnetwork import-json`"
             )
 
-    def open(self, *, write: bool = False, create: bool = False, url: str | None = None) -> Network:
+    def open(
+        self, *, read_only: bool = False, create: bool = False, url: str | None = None
+    ) -> Network:
         """Open the network at ``--db`` (or ``url``), closed when the command ends.
 
-        By default the network is opened read-only: nothing is written, not even on
-        opening, and every change is refused.  Commands that change it pass ``write``;
-        only commands that write a new network pass ``create`` (implying ``write``),
-        the others refuse a missing SQLite file (see :meth:`require_database`).  A
-        SQLite file the command creates is removed again if the command fails.
+        Commands that only read pass ``read_only``: nothing is written, not even on
+        opening, and every change is refused.  Only commands that write a new network
+        pass ``create``; the others refuse a missing SQLite file (see
+        :meth:`require_database`).  A SQLite file the command creates is removed again
+        if the command fails.
         """
         from cpnetwork.network import Network
 
@@ -170,7 +172,7 @@ class CliState:
             plugins=self.config.plugins,
             load_entrypoints=self.config.load_entrypoints,
             block_plugins=self.config.block_plugins,
-            read_only=not (write or create),
+            read_only=read_only and not create,
             **options,
         )
         self.opened.append(network)

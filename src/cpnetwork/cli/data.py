@@ -173,7 +173,7 @@ def export(state: CliState, file: str) -> None:
     once the export is complete and on disk: a full disk or any error leaves the
     previous FILE as it was.  The file is readable by its owner only (mode 0600).
     """
-    network = state.open()
+    network = state.open(read_only=True)
     try:
         with progress_bar("Exporting the network") as progress:
             if file == "-":

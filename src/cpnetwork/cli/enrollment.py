@@ -54,7 +54,7 @@ def enroll(state: CliState, program: str, member: str, track: str | None) -> Non
     form, records interest; by invitation, invites (enrolls) them.  PROGRAM is an
     id or an exact title; MEMBER_EMAIL may also be a member id.
     """
-    network = state.open(write=True)
+    network = state.open()
     found = find_program(network, program)
     person = find_member(network, member)
     mode = found.policy.mode
@@ -122,7 +122,7 @@ def review(
         raise click.UsageError("--rank goes with --accept or --waitlist")
     if reason is not None and action == "start":
         raise click.UsageError("--reason goes with --accept, --waitlist or --decline")
-    network = state.open(write=True)
+    network = state.open()
     before = network.enrollment.get(enrollment).status
     options: dict[str, Any] = {"reason": reason} if reason is not None else {}
     if action == "start":
@@ -148,7 +148,7 @@ Examples:
 @pass_state
 def withdraw(state: CliState, enrollment: str, reason: str | None) -> None:
     """Withdraw a member from a program; a seat they held goes to the waitlist."""
-    network = state.open(write=True)
+    network = state.open()
     before = network.enrollment.get(enrollment).status
     options: dict[str, Any] = {"reason": reason} if reason is not None else {}
     moved = network.enrollment.withdraw(enrollment, **options)

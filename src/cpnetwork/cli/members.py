@@ -59,7 +59,7 @@ Examples:
 @pass_state
 def list_members(state: CliState, county: str | None, role: str | None, limit: int | None) -> None:
     """List members by family and given name."""
-    network = state.open()
+    network = state.open(read_only=True)
     where: dict[str, Any] = {}
     if county is not None:
         where["county"] = county_keys(network, county)
@@ -115,7 +115,7 @@ Examples:
 @pass_state
 def show_member(state: CliState, member: str) -> None:
     """Show a member: profile, affiliations and enrollments."""
-    network = state.open()
+    network = state.open(read_only=True)
     found = find_member(network, member)
     out = console()
     out.print(details(_profile(network, found), title=found.name))
@@ -169,7 +169,7 @@ def erase_member_command(state: CliState, member: str, yes: bool) -> None:
     what plugins keep about them are removed; attendance and enrollment counts stay.
     This cannot be undone.
     """
-    network = state.open(write=True)
+    network = state.open()
     found = find_member(network, member)
     if not yes:
         click.confirm(f"Erase {terminal_safe(found.email)} ({found.id}) for good?", abort=True)
@@ -200,7 +200,7 @@ def export_member_data(state: CliState, member: str, file: str) -> None:
     A file is written beside FILE and renamed onto it only once complete, readable by
     its owner only (mode 0600): it holds personal data.
     """
-    network = state.open()
+    network = state.open(read_only=True)
     data = network.members.export_data(find_member(network, member).id)
 
     def write(out: IO[str]) -> None:

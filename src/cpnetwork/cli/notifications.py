@@ -32,7 +32,7 @@ def tick_command(state: CliState, limit: int | None) -> None:
     The one command a cron entry or systemd timer runs, every few minutes.  Safe to
     run twice or from two machines at once: nothing is queued or delivered twice.
     """
-    report = state.open(write=True).notifications.tick(dispatch_limit=limit)
+    report = state.open().notifications.tick(dispatch_limit=limit)
     out = console()
     for line in report.lines():
         out.print(plain(line))
@@ -109,7 +109,7 @@ def settings_command(
     """Show the notification settings, changing those given first."""
     options = (log, email_sender, smtp_host, smtp_port, smtp_security, smtp_username, webhook)
     changing = no_email or no_webhooks or max_attempts is not None
-    network = state.open(write=changing or any(v is not None for v in options))
+    network = state.open(read_only=not (changing or any(v is not None for v in options)))
     settings = network.notifications.settings
     changes: dict[str, object] = {}
     if log is not None:
@@ -163,7 +163,7 @@ Examples:
 @pass_state
 def list_messages(state: CliState, status: str | None, member: str | None, limit: int) -> None:
     """List messages in the outbox, oldest first."""
-    network = state.open()
+    network = state.open(read_only=True)
     member_id = find_member(network, member).id if member else None
     found = network.notifications.messages(status=status, member_id=member_id, limit=limit)
     out = console()
@@ -198,7 +198,7 @@ Examples:
 @pass_state
 def dispatch_command(state: CliState, limit: int | None) -> None:
     """Deliver the messages that are due now (tick does this and more)."""
-    report = state.open(write=True).notifications.dispatch(limit)
+    report = state.open().notifications.dispatch(limit)
     console().print(
         plain(f"delivered: {report.delivered}, to retry: {report.retried}, dead: {report.dead}")
     )
@@ -214,5 +214,5 @@ Examples:
 @pass_state
 def purge_command(state: CliState) -> None:
     """Remove delivered and dead messages older than the retention setting."""
-    purged = state.open(write=True).notifications.purge()
+    purged = state.open().notifications.purge()
     console().print(plain(f"purged: {purged}"))

@@ -72,7 +72,7 @@ Examples:
 @pass_state
 def list_programs(state: CliState, year: int | None) -> None:
     """List programs by program year and title, with the seats left."""
-    network = state.open()
+    network = state.open(read_only=True)
     found = network.programs.find({"program_year": year} if year is not None else None)
     out = console()
     if not found:
@@ -137,7 +137,7 @@ Examples:
 @pass_state
 def show_program(state: CliState, program: str, enrollments: bool) -> None:
     """Show a program: its enrollment policy, seats left and enrollments by status."""
-    network = state.open()
+    network = state.open(read_only=True)
     found = find_program(network, program)
     out = console()
     out.print(details(_overview(network, found), title=found.title))

@@ -32,7 +32,7 @@ Examples:
 @pass_state
 def list_sessions(state: CliState, program: str | None, cancelled: bool) -> None:
     """List sessions by start time, in each session's own time zone."""
-    network = state.open()
+    network = state.open(read_only=True)
     program_id = find_program(network, program).id if program is not None else None
     found = network.sessions.find(program_id, include_cancelled=cancelled)
     out = console()
@@ -72,7 +72,7 @@ Examples:
 @pass_state
 def show_session(state: CliState, session: str) -> None:
     """Show a session: schedule, place, and attendance by status."""
-    network = state.open()
+    network = state.open(read_only=True)
     found = network.sessions.get(session)
     try:
         program = network.programs.get(found.program_id).title
@@ -142,7 +142,7 @@ def sessions_ics(state: CliState, program: str | None, member: str | None, outpu
     are marked cancelled.  FILE is replaced only once the calendar is complete, so it
     can be published where subscribers fetch it.
     """
-    network = state.open()
+    network = state.open(read_only=True)
     program_id = find_program(network, program).id if program is not None else None
     member_id = find_member(network, member).id if member is not None else None
     data = network.sessions.ics(program_id, member_id=member_id)

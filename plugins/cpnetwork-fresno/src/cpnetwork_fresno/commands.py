@@ -29,7 +29,7 @@ def register_commands(cli: click.Group) -> None:
 
         Example: cpnetwork --db network.db fresno digest --since 2024-09-01
         """
-        network = state.open()
+        network = state.open(read_only=True)
         with network.storage.transaction() as tx:
             entries = digest(tx, since.replace(tzinfo=UTC) if since else None)
         for entry in entries:
