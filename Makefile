@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml $(PLUGINS) $(TEST_PLUGINS)
 	touch $@
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m cpnetwork.demo $(DEMO_DB)
+	$(BIN)/python -m cpnetwork.demo --rebuild $(DEMO_DB)
 
 # The documentation site (MkDocs + Material + mkdocstrings) into site/; any warning fails.
 .PHONY: docs
@@ -51,4 +51,5 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf site $(VENV) $(DEMO_DB) .pytest_cache .mypy_cache .ruff_cache .hypothesis .reliability.json
+	rm -rf site $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache \
+		.ruff_cache .hypothesis .reliability.json

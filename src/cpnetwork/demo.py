@@ -11,6 +11,7 @@ tells the same story.
 
 from __future__ import annotations
 
+import argparse
 import random
 import sys
 from collections import Counter
@@ -22,7 +23,8 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from cpnetwork.errors import CpnetworkError, QuotaReachedError
+from cpnetwork.errors import CpnetworkError, QuotaReachedError, ValidationError
+from cpnetwork.files import remove_database
 from cpnetwork.model import (
     CompletionRule,
     EligibilityRule,
@@ -38,8 +40,11 @@ from cpnetwork.model import (
     SurveyItem,
 )
 from cpnetwork.network import Network
+from cpnetwork.storage.sql_url import is_sql_url, masked
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
+#: The name of the demo's network: ``--rebuild`` replaces only a network of this name.
+DEMO_NAME = "California Science Leaders (demo)"
 DEMO_COUNTIES = ("01", "10", "15", "19", "30", "33", "34", "36", "37", "43", "54", "56")
 LEADER_ROLES = ("teacher_leader", "tosa", "instructional_coach", "pl_provider", "science_lead")
 
@@ -188,12 +193,60 @@ def _convening(net: Network) -> Program:
     return convening
 
 
+class NotEmptyError(ValidationError):
+    """The demo was pointed at a database that already holds a network."""
+
+
+def held_network(url: str) -> tuple[str, int] | None:
+    """The name and record count of the network at ``url``; None when there is none.
+
+    Reads without writing anything: a SQLite file that does not exist, or a database
+    without cpnetwork's schema, or with a profile and nothing else, holds no network.
+    """
+    if is_sql_url(url):
+        from cpnetwork.storage.sql import schema_status
+
+        if schema_status(url).current is None:
+            return None
+    elif url.startswith("memory:"):
+        return None
+    with Network.open(url, read_only=True) as net:
+        held = net.count_records()
+        return (net.profile.name, held) if held else None
+
+
+def refuse_a_network(url: str) -> None:
+    """NotEmptyError when the database at ``url`` holds a network: the demo never adds to one."""
+    held = held_network(url)
+    if held is not None:
+        name, count = held
+        raise NotEmptyError(
+            "storage",
+            masked(url),
+            f"already holds the network {name!r} ({count} records); the demo writes "
+            "only into a new file or an empty database",
+        )
+
+
 def run(url: str, *, console: Console | None = None, seed: int = 2024) -> Network:
-    """Play the demo year into the network at ``url``; returns the open network."""
-    console = console or Console()
-    rng = random.Random(seed)
+    """Play the demo year into a new network at ``url``; returns the open network.
+
+    ``url`` must name a new SQLite file or an empty database: one that holds a
+    network is refused with :class:`NotEmptyError` before anything is written.
+    """
+    refuse_a_network(url)
     clock = DemoClock(pacific(2024, 7, 15, 9))
-    net = Network.open(url, name="California Science Leaders (demo)", clock=clock)
+    net = Network.open(url, name=DEMO_NAME, clock=clock)
+    try:
+        _play(net, clock, console or Console(), seed)
+    except BaseException:
+        net.close()
+        raise
+    return net
+
+
+def _play(net: Network, clock: DemoClock, console: Console, seed: int) -> None:
+    rng = random.Random(seed)
     exploratorium, lawrence, offices = _organizations(net)
     people = _members(net, rng, offices)
     academy, admins, convening = (
@@ -296,7 +349,6 @@ def run(url: str, *, console: Console | None = None, seed: int = 2024) -> Networ
     )
     for result in net.surveys.agreement(survey.id):
         console.print(f"  survey: {result}")
-    return net
 
 
 def _report(
@@ -322,13 +374,36 @@ def _report(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m cpnetwork.demo [DB_FILE]``: a fresh demo network in an SQLite file."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    path = Path(args[0] if args else "demo-network.db").resolve()
-    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        leftover.unlink(missing_ok=True)
-    with run(f"sqlite:///{path}"):
-        pass
+    """``python -m cpnetwork.demo [--rebuild] [DB_FILE]``: the demo network in an SQLite file.
+
+    DB_FILE (default ``demo-network.db``) must be new or an empty database; a file
+    holding a network is refused.  ``--rebuild`` (what ``make demo`` runs) replaces a
+    file holding an earlier demo network, and still refuses any other network.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m cpnetwork.demo",
+        description=main.__doc__.splitlines()[0] if main.__doc__ else None,
+    )
+    parser.add_argument("db_file", nargs="?", default="demo-network.db", metavar="DB_FILE")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="replace an earlier demo network in DB_FILE"
+    )
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    path = Path(args.db_file).resolve()
+    url = f"sqlite:///{path}"
+    created = not path.exists()
+    try:
+        held = held_network(url)
+        if args.rebuild and held is not None and held[0] == DEMO_NAME:
+            remove_database(path)
+            created = True
+        with run(url):
+            pass
+    except CpnetworkError as error:
+        if created:
+            remove_database(path)  # a failed first run leaves no half-built demo
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
     print(f"The demo network is in {path}; explore it with `cpnetwork --db {path} members list`.")
     return 0
 

@@ -45,10 +45,13 @@ hookimpl = pluggy.HookimplMarker("cpnetwork")
 
 
 @hookspec(firstresult=True)
-def open_storage(url: str) -> Storage | None:
+def open_storage(url: str, read_only: bool) -> Storage | None:
     """Called when a network is opened on ``url``; return a Storage for its scheme, else None.
 
     :param url: the URL given to ``Network.open``.
+    :param read_only: open it so that nothing is ever written, not even on opening:
+        every transaction refuses writes and the store's ``read_only`` is true
+        (``Network.open`` refuses a store that ignores it).
     """
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -14,6 +13,7 @@ from attrs import evolve
 from cpnetwork.errors import CpnetworkError, PluginError, ValidationError
 from cpnetwork.events import NetworkProfileUpdated, changed_fields
 from cpnetwork.fields import CustomField
+from cpnetwork.files import replace_file
 from cpnetwork.importers import Importer, ImportFileError, ImportReport, RowError
 from cpnetwork.importers.base import shorten
 from cpnetwork.importers.registry import registered_importers
@@ -27,6 +27,7 @@ from cpnetwork.services.attendance import AttendanceService
 from cpnetwork.services.context import Clock, Context, Observer, utc_now
 from cpnetwork.services.enrollment import EnrollmentService
 from cpnetwork.services.history import HistoryService
+from cpnetwork.services.integrity import check_network
 from cpnetwork.services.notifications import NotificationService
 from cpnetwork.services.people import MemberService, OrganizationService
 from cpnetwork.services.privacy import apply_retention
@@ -37,6 +38,7 @@ from cpnetwork.services.surveys import SurveyService
 from cpnetwork.services.teams import TeamService
 from cpnetwork.storage import CORE_KINDS, RecordKind, Storage
 from cpnetwork.storage.base import Transaction
+from cpnetwork.storage.sql_url import masked
 
 #: Where a network lives when no URL is given: an SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///cpnetwork.db"
@@ -88,17 +90,21 @@ class Network:
         load_entrypoints: bool = True,
         block_plugins: Iterable[str] = (),
         clock: Clock = utc_now,
+        read_only: bool = False,
     ) -> Network:
         """Open (creating if new) the network stored at ``url``.
 
         ``name`` and ``timezone`` set up a new network and are checked against an
-        existing one's profile only when given.  Once the network is ready, each
+        existing one's profile only when given.  With ``read_only`` nothing is ever
+        written, not even on opening (a database without a profile is shown with a
+        default one): every change is refused with a StorageError.  Once the network
+        is ready, each
         plugin's ``startup`` hook is called with it.
         """
         host = get_plugin_manager(
             load_entrypoints=load_entrypoints, block=block_plugins, plugins=plugins
         )
-        storage = _open_storage(host, url)
+        storage = _open_storage(host, url, read_only=read_only)
         try:
             # The core's kinds first, whatever plugins are blocked; then the plugins'.
             kinds = host.collect("register_record_kinds", RecordKind)
@@ -211,11 +217,11 @@ class Network:
         ``progress(kind, done, total)`` is called after each kind of record; records
         for which ``keep(record)`` is false are left out (a scoped network's export).
         """
-        with self._context.reading() as tx:
-            return {
-                kind.name: list(rows)
-                for kind, rows in self._exported(tx, progress, EXPORT_CHUNK, keep)
-            }
+        with (
+            self._context.reading() as tx,
+            closing(self._exported(tx, progress, EXPORT_CHUNK, keep)) as kinds,
+        ):
+            return {kind.name: list(rows) for kind, rows in kinds}
 
     def export(
         self,
@@ -235,14 +241,17 @@ class Network:
         ``keep(record)`` is false are left out.
         """
         if isinstance(target, str | Path):
-            return _replace_file(
-                Path(target),
+            return replace_file(
+                target,
                 lambda out: self.export(out, progress=progress, chunk_size=chunk_size, keep=keep),
             )
         counts: dict[str, int] = {}
-        with self._context.reading() as tx:
+        with (
+            self._context.reading() as tx,
+            closing(self._exported(tx, progress, chunk_size, keep)) as kinds,
+        ):
             target.write("{")
-            for kind, rows in self._exported(tx, progress, chunk_size, keep):
+            for kind, rows in kinds:
                 opening = "\n" if not counts else ",\n"
                 target.write(f"{opening}  {json.dumps(kind.name, ensure_ascii=False)}: [")
                 written = 0
@@ -261,17 +270,23 @@ class Network:
         progress: Progress | None,
         chunk_size: int,
         keep: Keep | None = None,
-    ) -> Iterator[tuple[RecordKind, Iterator[dict[str, Any]]]]:
+    ) -> Generator[tuple[RecordKind, Iterator[dict[str, Any]]]]:
         """Each kind with its records as JSON-ready dicts, read as they are taken.
 
-        ``progress`` is called once a kind's records have all been taken.
+        ``progress`` is called once a kind's records have all been taken.  Closing
+        the generator (as a failed export does) closes the scan it is in, so no
+        cursor outlives the transaction.
         """
         kinds = list(self.storage.iter_kinds())
         for done, kind in enumerate(kinds, start=1):
-            records: Iterator[Any] = tx.scan(kind.cls, chunk_size=chunk_size)
-            if keep is not None:
-                records = filter(keep, records)
-            yield kind, (unstructure(record) for record in records)
+            scan: Iterator[Any] = tx.scan(kind.cls, chunk_size=chunk_size)
+            records = scan if keep is None else filter(keep, scan)
+            try:
+                yield kind, (unstructure(record) for record in records)
+            finally:
+                close = getattr(scan, "close", None)
+                if close is not None:
+                    close()
             if progress is not None:
                 progress(kind.name, done, len(kinds))
 
@@ -289,7 +304,11 @@ class Network:
         :func:`cpnetwork.export_json.read_export` gives for a file :meth:`export` wrote:
         each kind's records are then streamed into the store, and an unknown kind or a
         bad record fails the call when it is reached, writing nothing.
-        The exported network profile replaces this one's.  Returns the records written.
+        The exported network profile replaces this one's.  Once every record is written
+        the network is checked as the services would keep it (every reference names a
+        record it holds, no program over its capacity or a quota; see
+        :mod:`cpnetwork.services.integrity`): a typed error naming the record refuses
+        the whole load.  Returns the records written.
         ``progress(kind, done, total)`` is called after each kind is checked and written.
         """
         kinds = {kind.name: kind for kind in self.storage.iter_kinds()}
@@ -310,6 +329,7 @@ class Network:
                 written += len(records)
                 if progress is not None:
                     progress(kind.name, done, len(batches))
+            check_network(uow)
         if profile is not None:  # once committed
             self._context.profile = profile
         return written
@@ -338,6 +358,7 @@ class Network:
                 profile = self._write_imported(uow.tx, kind, structured(kind, rows)) or profile
                 if progress is not None:
                     progress(kind.name, min(done, len(kinds)), len(kinds))
+            check_network(uow)
         if profile is not None:  # once committed
             self._context.profile = profile
         return written
@@ -398,29 +419,23 @@ class Network:
         return f"<Network {self.profile.name!r} at {self.storage.url}>"
 
 
-def _open_storage(host: PluginHost, url: str) -> Storage:
-    answer = host.call_first("open_storage", url=url)
+def _open_storage(host: PluginHost, url: str, *, read_only: bool) -> Storage:
+    answer = host.call_first("open_storage", url=url, read_only=read_only)
     if answer is None:
         blocked = host.blocked()
         because = f" (blocked plugins: {', '.join(blocked)})" if blocked else ""
-        raise ValidationError("storage", url, f"no installed backend opens this URL{because}")
+        raise ValidationError(
+            "storage", masked(url), f"no installed backend opens this URL{because}"
+        )
     plugin, storage = answer
     if not isinstance(storage, Storage):
         raise PluginError(plugin, "open_storage", f"returned {storage!r}, not a Storage")
+    if read_only and not storage.read_only:
+        storage.close()
+        raise PluginError(
+            plugin, "open_storage", f"cannot open {storage.url} read-only (read_only ignored)"
+        )
     return storage
-
-
-def _replace_file(path: Path, write: Callable[[IO[str]], T]) -> T:
-    """``write`` into a temporary file beside ``path``, renamed onto it once complete."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with open(fd, "w", encoding="utf-8") as out:
-            answer = write(out)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return answer
 
 
 def _member_fields(host: PluginHost) -> dict[str, CustomField]:
@@ -433,13 +448,14 @@ def _member_fields(host: PluginHost) -> dict[str, CustomField]:
 
 
 def _load_profile(storage: Storage, *, name: str | None, timezone: str | None) -> NetworkProfile:
-    with storage.transaction() as tx:
+    with storage.transaction(read_only=storage.read_only) as tx:
         profile = tx.get(NetworkProfile, "network")
         if profile is None:
             profile = NetworkProfile(
                 name=name or "Network", timezone=timezone or "America/Los_Angeles"
             )
-            tx.insert(profile)
+            if not storage.read_only:
+                tx.insert(profile)
             return profile
     if timezone is not None and timezone != profile.timezone:
         raise ValidationError(

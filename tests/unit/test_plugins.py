@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 
 from cpnetwork import Network, PluginError, hookimpl
+from cpnetwork.errors import StorageError
 from cpnetwork.hookspecs import hookimpl as spec_hookimpl
+from cpnetwork.model import Member, NetworkProfile
 from cpnetwork.plugins import DEFAULT_PLUGINS, get_plugin_manager, hook_names, load_entry_points
+from cpnetwork.storage import MemoryStorage
 
 
 def test_builtins_are_registered_like_any_plugin() -> None:
@@ -95,6 +98,38 @@ def test_a_storage_plugin_returning_something_else_is_named() -> None:
     with pytest.raises(PluginError, match="not a Storage") as caught:
         Network.open("memory://", plugins=[FakeStore()], load_entrypoints=False)
     assert caught.value.plugin == "FakeStore"
+
+
+def test_a_storage_plugin_ignoring_read_only_is_refused_and_named() -> None:
+    class Careless:
+        @hookimpl(tryfirst=True)
+        def open_storage(self, url: str) -> Any:
+            return MemoryStorage(url)  # never read-only
+
+    with Network.open("memory://", plugins=[Careless()], load_entrypoints=False) as net:
+        assert not net.storage.read_only
+    with pytest.raises(PluginError, match="cannot open memory:// read-only") as caught:
+        Network.open("memory://", plugins=[Careless()], load_entrypoints=False, read_only=True)
+    assert caught.value.plugin == "Careless"
+
+
+def test_a_network_opened_read_only_writes_not_even_its_profile() -> None:
+    store = MemoryStorage("memory://", read_only=True)
+
+    class Given:
+        @hookimpl(tryfirst=True)
+        def open_storage(self, url: str, read_only: bool) -> Any:
+            assert read_only
+            return store
+
+    with Network.open(
+        "memory://", plugins=[Given()], load_entrypoints=False, read_only=True
+    ) as net:
+        assert net.profile.name == "Network"
+        with pytest.raises(StorageError, match="read-only"):
+            net.members.add(email="ada@example.org")
+    with store.transaction() as tx:
+        assert tx.find(NetworkProfile) == [] and tx.find(Member) == []
 
 
 def test_an_unknown_url_scheme_is_a_validation_error() -> None:

@@ -12,9 +12,9 @@ from cpnetwork.storage.sql_url import is_sql_url
 
 
 @hookimpl(trylast=True)
-def open_storage(url: str) -> Storage | None:
+def open_storage(url: str, read_only: bool) -> Storage | None:
     if not is_sql_url(url):
         return None
     from cpnetwork.storage.sql import SQLStorage
 
-    return SQLStorage(url)
+    return SQLStorage(url, read_only=read_only)

@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from cpnetwork import __version__
+from cpnetwork.cli._output import echo, plain
 from cpnetwork.cli._state import DB_ENV, DEFAULT_DB, CliConfig, CliError, CliState, pass_state
 from cpnetwork.cli.attendance import attendance_group
 from cpnetwork.cli.data import export, import_file, import_json
@@ -39,7 +40,7 @@ from cpnetwork.cli.sessions import sessions_group
 from cpnetwork.errors import CpnetworkError, PluginError
 from cpnetwork.plugins import PluginHost, running_plugin
 
-__all__ = ["CliConfig", "CliError", "CliState", "cli", "main"]
+__all__ = ["CliConfig", "CliError", "CliState", "cli", "echo", "main", "plain"]
 
 
 class RootGroup(click.Group):
@@ -79,6 +80,17 @@ class RootGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            return self._invoke(ctx)
+        except click.exceptions.Exit as exc:
+            if exc.exit_code:
+                _abandon(ctx)
+            raise
+        except BaseException:
+            _abandon(ctx)
+            raise
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -96,6 +108,13 @@ class RootGroup(click.Group):
             raise CliError(
                 f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)"
             ) from exc
+
+
+def _abandon(ctx: click.Context) -> None:
+    """A failed command leaves no database file it created behind."""
+    state = ctx.find_object(CliState)
+    if state is not None:
+        state.abandon()
 
 
 def _debugging(ctx: click.Context) -> bool:

@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 from attrs import evolve, field, frozen
 
+from cpnetwork.cli._output import terminal_safe
 from cpnetwork.errors import CpnetworkError, NotFoundError, ValidationError
+from cpnetwork.files import remove_database
 from cpnetwork.importers import ImportFileError
 from cpnetwork.model import Actor, Member, Program
 from cpnetwork.plugins import PluginHost, get_plugin_manager
+from cpnetwork.storage.sql_url import masked
 
 if TYPE_CHECKING:
     from cpnetwork.network import Network
@@ -57,9 +60,16 @@ class CliConfig:
 
 
 class CliError(click.ClickException):
-    """An error shown as one ``Error: ...`` block on stderr; exit status 1."""
+    """An error shown as one ``Error: ...`` block on stderr; exit status 1.
+
+    The message is shown with the secrets of any URL in it hidden and its control and
+    bidi characters made inert, whatever data it quotes.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(terminal_safe(masked(message), keep_newlines=True))
 
     @classmethod
     def of(cls, error: CpnetworkError) -> CliError:
@@ -112,6 +122,9 @@ class CliState:
         )
         #: Top-level commands added by plugins (``register_commands``), by name.
         self.plugin_commands: dict[str, click.Command] = {}
+        #: Networks this run opened, and SQLite files it created (removed if it fails).
+        self.opened: list[Network] = []
+        self.created: list[Path] = []
 
     @property
     def url(self) -> str:
@@ -132,32 +145,57 @@ class CliState:
                 "`cpnetwork import-json`"
             )
 
-    def open(self, *, create: bool = False, url: str | None = None) -> Network:
+    def open(
+        self, *, read_only: bool = False, create: bool = False, url: str | None = None
+    ) -> Network:
         """Open the network at ``--db`` (or ``url``), closed when the command ends.
 
-        Only commands that write a new network pass ``create``; the others refuse a
-        missing SQLite file (see :meth:`require_database`).
+        Commands that only read pass ``read_only``: nothing is written, not even on
+        opening, and every change is refused.  Only commands that write a new network
+        pass ``create``; the others refuse a missing SQLite file (see
+        :meth:`require_database`).  A SQLite file the command creates is removed again
+        if the command fails.
         """
         from cpnetwork.network import Network
 
         url = url or self.url
+        new_file = self.missing_file(url)
         if not create:
             self.require_database(url)
         options: dict[str, Any] = {}
         if self.config.clock is not None:
             options["clock"] = self.config.clock
+        if new_file is not None:
+            self.created.append(new_file)
         network = Network.open(
             url,
             plugins=self.config.plugins,
             load_entrypoints=self.config.load_entrypoints,
             block_plugins=self.config.block_plugins,
+            read_only=read_only and not create,
             **options,
         )
+        self.opened.append(network)
         click.get_current_context().call_on_close(network.close)
         if self.acting_as is None:
             return network
         # A scoped network offers the same services, filtered: the commands need not know.
         return cast("Network", network.acting_as(_actor(network, self.acting_as)))
+
+    def created_file(self, path: Path) -> None:
+        """Note an SQLite file the command is about to create, removed if it fails."""
+        if not path.exists():
+            self.created.append(path)
+
+    def abandon(self) -> None:
+        """After a failed command: close its networks and remove the files it created.
+
+        A refused import into a new ``--db`` path leaves no empty database behind.
+        """
+        while self.opened:
+            self.opened.pop().close()
+        while self.created:
+            remove_database(self.created.pop())
 
 
 def _actor(network: Network, text: str) -> Actor:

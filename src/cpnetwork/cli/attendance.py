@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from cpnetwork.cli import _values
-from cpnetwork.cli._output import console, moment, plain, table
+from cpnetwork.cli._output import console, echo, moment, plain, table
 from cpnetwork.cli._state import CliState, find_member, pass_state
 from cpnetwork.model import AttendanceStatus
 
@@ -55,7 +55,7 @@ def record_attendance(
         _values.echo_json(record)
         return
     spent = f", {record.minutes} minutes" if record.minutes is not None else ""
-    click.echo(f"{person.email} at {found.title!r}: {record.status.value}{spent}")
+    echo(f"{person.email} at {found.title!r}: {record.status.value}{spent}")
 
 
 @attendance_group.command(
@@ -71,7 +71,7 @@ Examples:
 @pass_state
 def list_attendance(state: CliState, session: str, as_json_: bool) -> None:
     """List everyone recorded at a session, in the order they were recorded."""
-    network = state.open()
+    network = state.open(read_only=True)
     found = network.sessions.get(session)
     records = network.attendance.for_session(found.id)
     member_ids = sorted({r.member_id for r in records})

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from click.shell_completion import CompletionItem
 
-from cpnetwork.cli._output import progress_bar, working
+from cpnetwork.cli._output import echo, progress_bar, working
 from cpnetwork.cli._state import CliError, CliState, pass_state, record_count
 from cpnetwork.errors import CpnetworkError
 from cpnetwork.export_json import ExportFormatError, read_export
@@ -112,7 +112,7 @@ def import_file(
         network = state.open(create=True)
     with working(f"Importing {file.name}"):
         report = network.import_file(kind, file, dry_run=dry_run, **options)
-    click.echo(report.summary())
+    echo(report.summary())
 
 
 @click.command(
@@ -150,7 +150,7 @@ def import_json(state: CliState, file: str) -> None:
         raise CliError(f"{file}: not UTF-8 text ({exc.reason})") from exc
     except ExportFormatError as exc:
         raise CliError(f"{file}: {exc.reason}") from exc
-    click.echo(f"Imported {written} records into {network.storage.url}.")
+    echo(f"Imported {written} records into {network.storage.url}.")
 
 
 @click.command(
@@ -169,18 +169,21 @@ def export(state: CliState, file: str) -> None:
 
     The export holds every record by kind; `cpnetwork import-json FILE` loads it into
     an empty database.  Records are written as they are read, so memory stays flat
-    however big the network; a file is replaced only once the export is complete.
+    however big the network.  A file is written beside FILE and renamed onto it only
+    once the export is complete and on disk: a full disk or any error leaves the
+    previous FILE as it was.  The file is readable by its owner only (mode 0600).
     """
-    network = state.open()
+    network = state.open(read_only=True)
     try:
-        with (
-            click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out,
-            progress_bar("Exporting the network") as progress,
-        ):
-            counts = network.export(out, progress=progress)
+        with progress_bar("Exporting the network") as progress:
+            if file == "-":
+                with click.open_file(file, "w", encoding="utf-8") as out:
+                    counts = network.export(out, progress=progress)
+            else:
+                counts = network.export(Path(file), progress=progress)
     except OSError as exc:
         raise CliError(f"cannot write {file}: {exc.strerror or exc}") from exc
     if file != "-":
         listed = ", ".join(f"{kind} {n}" for kind, n in counts.items() if n)
         total = sum(counts.values())
-        click.echo(f"Exported {total} records ({listed}) to {file}.", err=True)
+        echo(f"Exported {total} records ({listed}) to {file}.", err=True)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from cpnetwork.cli._output import console, details, working
+from cpnetwork.cli._output import console, details, echo, working
 from cpnetwork.cli._state import CliError, CliState, pass_state
-from cpnetwork.storage.sql_url import is_sql_url
+from cpnetwork.storage.sql_url import is_sql_url, masked
 
 
 def _require_sql(url: str) -> None:
     if not is_sql_url(url):
         raise CliError(
-            f"{url} is not an SQL database; schema versions apply to SQLite and PostgreSQL"
+            f"{masked(url)} is not an SQL database; schema versions apply to SQLite and PostgreSQL"
         )
 
 
@@ -40,16 +40,17 @@ def upgrade(state: CliState) -> None:
 
     url = state.url
     _require_sql(url)
+    created = state.missing_file(url)
+    if created is not None:
+        state.created_file(created)  # removed again if the upgrade fails
     before = schema_status(url)
     with working("Upgrading the database schema"):
         upgrade_schema(url)
     shown, head = before.url, before.head
     if before.current == head:
-        click.echo(f"{shown}: already at schema revision {head}; nothing to do.")
+        echo(f"{shown}: already at schema revision {head}; nothing to do.")
     else:
-        click.echo(
-            f"{shown}: upgraded from schema revision {before.current or '(none)'} to {head}."
-        )
+        echo(f"{shown}: upgraded from schema revision {before.current or '(none)'} to {head}.")
 
 
 @db_group.command(

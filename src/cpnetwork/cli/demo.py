@@ -8,8 +8,9 @@ from types import ModuleType
 import click
 from click.core import ParameterSource
 
-from cpnetwork.cli._output import console
+from cpnetwork.cli._output import console, echo
 from cpnetwork.cli._state import CliError, CliState, database_url, sqlite_file
+from cpnetwork.storage.sql_url import masked
 
 #: Where the demo goes when no ``--db`` is given (the same file as ``python -m cpnetwork.demo``).
 DEMO_DB = "demo-network.db"
@@ -52,19 +53,20 @@ Examples:
 def demo_command(ctx: click.Context, db: str | None) -> None:
     """Build the example network: a year of programs, enrollment and attendance.
 
-    It writes a new network and so refuses an SQLite file that already exists;
-    delete the file or pick another to run it again.  Explore the result with the
-    other commands, e.g. `cpnetwork --db demo-network.db programs list`.
+    It writes only into a new SQLite file or an empty database, and refuses one
+    that holds a network (the demo's own included: delete it or pick another to
+    run it again).  Explore the result with the other commands, e.g.
+    `cpnetwork --db demo-network.db programs list`.
     """
     state = ctx.find_object(CliState)
     if state is None:  # pragma: no cover - the root group always sets it
         raise click.UsageError("cpnetwork demo runs under the cpnetwork command")
     target = _target(ctx, state, db)
     url = database_url(target)
-    path = sqlite_file(url)
-    if path is not None and path.exists():
-        raise CliError(f"{path} already exists; the demo builds a new network (use another --db)")
     module = _demo_module()
+    path = sqlite_file(url)
+    if path is not None:
+        state.created_file(path)  # a new file is removed again if the demo fails
     network = module.run(url, console=console().console)
     network.close()
-    click.echo(f"Explore it with `cpnetwork --db {target} programs list`.")
+    echo(f"Explore it with `cpnetwork --db {masked(target)} programs list`.")

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from cpnetwork.cli._output import echo, terminal_safe
 from cpnetwork.cli._state import CliState, find_member, find_program, pass_state
 from cpnetwork.errors import NotFoundError
 from cpnetwork.model import Enrollment, EnrollmentMode, EnrollmentStatus
@@ -58,7 +59,9 @@ def enroll(state: CliState, program: str, member: str, track: str | None) -> Non
     person = find_member(network, member)
     mode = found.policy.mode
     if track is not None and mode not in (EnrollmentMode.APPLICATION, EnrollmentMode.REGISTRATION):
-        raise click.UsageError(f"--track: {found.title!r} enrolls by {mode.value}, without tracks")
+        raise click.UsageError(
+            f"--track: {terminal_safe(found.title)!r} enrolls by {mode.value}, without tracks"
+        )
     if mode is EnrollmentMode.APPLICATION:
         enrollment = network.enrollment.apply(found.id, person.id, track=track)
     elif mode is EnrollmentMode.REGISTRATION:
@@ -67,7 +70,7 @@ def enroll(state: CliState, program: str, member: str, track: str | None) -> Non
         enrollment = network.enrollment.express_interest(found.id, person.id)
     else:
         enrollment = network.enrollment.invite(found.id, person.id)
-    click.echo(f"{VERBS[mode]}: {_moved(network, enrollment, None)}")
+    echo(f"{VERBS[mode]}: {_moved(network, enrollment, None)}")
 
 
 @click.command(
@@ -130,7 +133,7 @@ def review(
         moved = network.enrollment.waitlist(enrollment, rank=rank, **options)
     else:
         moved = network.enrollment.decline(enrollment, **options)
-    click.echo(_moved(network, moved, before))
+    echo(_moved(network, moved, before))
 
 
 @click.command(
@@ -149,7 +152,7 @@ def withdraw(state: CliState, enrollment: str, reason: str | None) -> None:
     before = network.enrollment.get(enrollment).status
     options: dict[str, Any] = {"reason": reason} if reason is not None else {}
     moved = network.enrollment.withdraw(enrollment, **options)
-    click.echo(_moved(network, moved, before))
+    echo(_moved(network, moved, before))
 
 
 def _step(name: str, action: str, summary: str, examples: str) -> click.Command:
@@ -162,7 +165,7 @@ def _step(name: str, action: str, summary: str, examples: str) -> click.Command:
         network = state.open()
         before = network.enrollment.get(enrollment).status
         moved = getattr(network.enrollment, action)(enrollment)
-        click.echo(_moved(network, moved, before))
+        echo(_moved(network, moved, before))
 
     return step
 

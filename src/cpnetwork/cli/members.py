@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import IO, Any
 
 import click
 from rich.console import RenderableType
 
 from cpnetwork.cli import _values
-from cpnetwork.cli._output import console, details, moment, plain, table
+from cpnetwork.cli._output import console, details, echo, moment, plain, table, terminal_safe
 from cpnetwork.cli._state import CliState, find_member, pass_state
 from cpnetwork.errors import NotFoundError
+from cpnetwork.files import replace_file
 from cpnetwork.model import Member, Role
 from cpnetwork.network import Network
 
@@ -63,7 +64,7 @@ def list_members(
     state: CliState, county: str | None, role: str | None, limit: int | None, as_json_: bool
 ) -> None:
     """List members by family and given name."""
-    network = state.open()
+    network = state.open(read_only=True)
     where: dict[str, Any] = {}
     if county is not None:
         where["county"] = county_keys(network, county)
@@ -124,7 +125,7 @@ Examples:
 @pass_state
 def show_member(state: CliState, member: str, as_json_: bool) -> None:
     """Show a member: profile, affiliations and enrollments."""
-    network = state.open()
+    network = state.open(read_only=True)
     found = find_member(network, member)
     if as_json_:
         listed = network.enrollment.find(where={"member_id": found.id})
@@ -185,9 +186,9 @@ def erase_member_command(state: CliState, member: str, yes: bool) -> None:
     network = state.open()
     found = find_member(network, member)
     if not yes:
-        click.confirm(f"Erase {found.email} ({found.id}) for good?", abort=True)
+        click.confirm(f"Erase {terminal_safe(found.email)} ({found.id}) for good?", abort=True)
     erased = network.members.erase(found.id)
-    click.echo(f"Erased member {erased.id}.")
+    echo(f"Erased member {erased.id}.")
 
 
 @members_group.command(
@@ -208,9 +209,20 @@ Examples:
 )
 @pass_state
 def export_member_data(state: CliState, member: str, file: str) -> None:
-    """Write everything held about one member as JSON (their right to know)."""
-    network = state.open()
+    """Write everything held about one member as JSON (their right to know).
+
+    A file is written beside FILE and renamed onto it only once complete, readable by
+    its owner only (mode 0600): it holds personal data.
+    """
+    network = state.open(read_only=True)
     data = network.members.export_data(find_member(network, member).id)
-    with click.open_file(file, "w", encoding="utf-8", atomic=file != "-") as out:
+
+    def write(out: IO[str]) -> None:
         json.dump(data, out, indent=2, sort_keys=True, ensure_ascii=False)
         out.write("\n")
+
+    if file == "-":
+        with click.open_file(file, "w", encoding="utf-8") as out:
+            write(out)
+    else:
+        replace_file(file, write)

@@ -12,6 +12,7 @@ from cpnetwork.cli import _values
 from cpnetwork.cli._output import console, details, moment, plain, table
 from cpnetwork.cli._state import CliState, find_member, pass_state
 from cpnetwork.model import EmailSettings, MessageStatus, NotificationSettings, WebhookEndpoint
+from cpnetwork.storage.sql_url import masked
 
 
 @click.command(
@@ -47,7 +48,7 @@ def _settings_rows(settings: NotificationSettings) -> list[tuple[str, object]]:
     email = settings.email
     return [
         ("email", "off" if email is None else f"{email.sender} via {email.host}"),
-        ("webhooks", ", ".join(w.url for w in settings.webhooks) or "none"),
+        ("webhooks", ", ".join(masked(w.url) for w in settings.webhooks) or "none"),
         ("log", "on" if settings.log else "off"),
         ("session reminders (days before)", settings.reminders.session_days),
         ("deadline reminders (days before)", settings.reminders.deadline_days),
@@ -107,7 +108,9 @@ def settings_command(
     max_attempts: int | None,
 ) -> None:
     """Show the notification settings, changing those given first."""
-    network = state.open()
+    options = (log, email_sender, smtp_host, smtp_port, smtp_security, smtp_username, webhook)
+    changing = no_email or no_webhooks or max_attempts is not None
+    network = state.open(read_only=not (changing or any(v is not None for v in options)))
     settings = network.notifications.settings
     changes: dict[str, object] = {}
     if log is not None:
@@ -165,7 +168,7 @@ def list_messages(
     state: CliState, status: str | None, member: str | None, limit: int, as_json_: bool
 ) -> None:
     """List messages in the outbox, oldest first."""
-    network = state.open()
+    network = state.open(read_only=True)
     member_id = find_member(network, member).id if member else None
     found = network.notifications.messages(status=status, member_id=member_id, limit=limit)
     if as_json_:
@@ -185,9 +188,9 @@ def list_messages(
             plain(message.status.value),
             plain(message.attempts),
             plain(message.channel),
-            plain(message.recipient),
+            plain(masked(message.recipient)),  # a webhook's URL may hold its token
             plain(message.topic),
-            plain(message.last_error),
+            plain(masked(message.last_error or "")),
         )
     out.print(shown)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cpnetwork.cli._output import working
+from cpnetwork.cli._output import echo, working
 from cpnetwork.cli._state import CliError, CliState, pass_state
 from cpnetwork.network import Network
 
@@ -41,4 +41,4 @@ def apply_command(state: CliState, file: Path, dry_run: bool) -> None:
     with working(f"Applying {file.name}"):
         result = network.apply_plan(file, dry_run=dry_run)
     for line in result.lines():
-        click.echo(line)
+        echo(line)

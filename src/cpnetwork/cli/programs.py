@@ -9,7 +9,7 @@ from attrs import evolve
 from rich.console import RenderableType
 
 from cpnetwork.cli import _values
-from cpnetwork.cli._output import console, details, moment, plain, span, table
+from cpnetwork.cli._output import console, details, echo, moment, plain, span, table
 from cpnetwork.cli._state import CliState, find_program, pass_state
 from cpnetwork.errors import DuplicateError, NotFoundError
 from cpnetwork.model import (
@@ -81,7 +81,7 @@ Examples:
 @pass_state
 def list_programs(state: CliState, year: int | None, as_json_: bool) -> None:
     """List programs by program year and title, with the seats left."""
-    network = state.open()
+    network = state.open(read_only=True)
     found = network.programs.find({"program_year": year} if year is not None else None)
     if as_json_:
         _values.echo_json(
@@ -156,7 +156,7 @@ Examples:
 @pass_state
 def show_program(state: CliState, program: str, enrollments: bool, as_json_: bool) -> None:
     """Show a program: its enrollment policy, seats left and enrollments by status."""
-    network = state.open()
+    network = state.open(read_only=True)
     found = find_program(network, program)
     if as_json_:
         _values.echo_json(_program_json(network, found, enrollments=enrollments))
@@ -344,7 +344,7 @@ def create_program(
     if as_json_:
         _values.echo_json(created)
         return
-    click.echo(f"Created program {created.title!r} ({created.program_year}): {created.id}")
+    echo(f"Created program {created.title!r} ({created.program_year}): {created.id}")
 
 
 @programs_group.command(
@@ -417,4 +417,4 @@ def edit_program(
     if as_json_:
         _values.echo_json(edited)
         return
-    click.echo(f"Changed program {edited.title!r} ({edited.program_year}): {edited.id}")
+    echo(f"Changed program {edited.title!r} ({edited.program_year}): {edited.id}")

@@ -71,7 +71,7 @@ def report_command(
             )
         console().print(shown)
         return
-    network = state.open()
+    network = state.open(read_only=True)
     if name not in network.reports.names():
         known = ", ".join(network.reports.names())
         raise click.BadParameter(f"no report {name!r} (known: {known})", param_hint="NAME")

@@ -10,7 +10,7 @@ import click
 from rich.console import RenderableType
 
 from cpnetwork.cli import _values
-from cpnetwork.cli._output import console, details, moment, plain, span, table
+from cpnetwork.cli._output import console, details, echo, moment, plain, span, table
 from cpnetwork.cli._state import CliError, CliState, find_member, find_program, pass_state
 from cpnetwork.errors import NotFoundError
 from cpnetwork.files import replace_file
@@ -39,7 +39,7 @@ Examples:
 @pass_state
 def list_sessions(state: CliState, program: str | None, cancelled: bool, as_json_: bool) -> None:
     """List sessions by start time, in each session's own time zone."""
-    network = state.open()
+    network = state.open(read_only=True)
     program_id = find_program(network, program).id if program is not None else None
     found = network.sessions.find(program_id, include_cancelled=cancelled)
     if as_json_:
@@ -84,7 +84,7 @@ Examples:
 @pass_state
 def show_session(state: CliState, session: str, as_json_: bool) -> None:
     """Show a session: schedule, place, and attendance by status."""
-    network = state.open()
+    network = state.open(read_only=True)
     found = network.sessions.get(session)
     if as_json_:
         records = network.attendance.for_session(found.id)
@@ -164,7 +164,7 @@ def sessions_ics(state: CliState, program: str | None, member: str | None, outpu
     are marked cancelled.  FILE is replaced only once the calendar is complete, so it
     can be published where subscribers fetch it.
     """
-    network = state.open()
+    network = state.open(read_only=True)
     program_id = find_program(network, program).id if program is not None else None
     member_id = find_member(network, member).id if member is not None else None
     data = network.sessions.ics(program_id, member_id=member_id)
@@ -172,7 +172,7 @@ def sessions_ics(state: CliState, program: str | None, member: str | None, outpu
         click.echo(data, nl=False)  # bytes go to the binary stream, as written
         return
     try:
-        replace_file(output, data)
+        replace_file(output, data, private=False)  # a feed to publish: the umask decides
     except OSError as exc:
         raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
     events = data.count(b"\r\nBEGIN:VEVENT\r\n")
@@ -332,7 +332,7 @@ def create_session(
         _values.echo_json(created if rrule is not None else created[0])
         return
     for session in created:
-        click.echo(_said(network, session, "Scheduled"))
+        echo(_said(network, session, "Scheduled"))
 
 
 SCOPE = click.option(
@@ -397,7 +397,7 @@ def edit_session(
     if as_json_:
         _values.echo_json(edited)
         return
-    click.echo(_said(network, edited, "Changed"))
+    echo(_said(network, edited, "Changed"))
 
 
 @sessions_group.command(
@@ -415,4 +415,4 @@ def cancel_session(state: CliState, session: str, scope: str) -> None:
     """Cancel a session (or, for a series, this and the following or all of them)."""
     network = state.open()
     cancelled = network.sessions.cancel(session, scope)
-    click.echo(_said(network, cancelled, "Cancelled"))
+    echo(_said(network, cancelled, "Cancelled"))

@@ -33,12 +33,13 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from cpnetwork.errors import DeliveryError
 from cpnetwork.events import Event
 from cpnetwork.model import NotificationSettings, OutboxMessage, WebhookEndpoint
 from cpnetwork.notifications.channels import Channel
+from cpnetwork.storage.sql_url import masked
 
 if TYPE_CHECKING:
     import httpx
@@ -109,13 +110,11 @@ def _digest(body: bytes, secret: str, timestamp: int) -> str:
 
 
 def mask_url(url: str) -> str:
-    """``url`` fit for an error message: a password in it becomes ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{hostport}"))
+    """``url`` fit for an error message: its password and secret parameters become ``***``.
+
+    The one masking rule of cpnetwork (:func:`cpnetwork.storage.sql_url.masked`).
+    """
+    return masked(url)
 
 
 class WebhookChannel(Channel):

@@ -397,10 +397,11 @@ class SessionService:
         """Write :meth:`ics` to ``path``, replacing the file atomically.
 
         Subscribers fetching the file while it is written get the old feed or the new
-        one, never half of one (see :func:`cpnetwork.files.replace_file`).
+        one, never half of one (see :func:`cpnetwork.files.replace_file`).  A feed is
+        meant to be published: a new file gets the umask's permissions, not 0600.
         """
         data = self.ics(program_id, member_id=member_id, name=name, domain=domain)
-        return replace_file(path, data)
+        return replace_file(path, data, private=False)
 
     # -- bringing a schedule kept elsewhere in line ---------------------------------
     def year_end(self, program: Program) -> datetime:

@@ -390,6 +390,11 @@ class Storage(ABC):
         without taking their write lock, so readers never queue behind a writer.
         """
 
+    @property
+    def read_only(self) -> bool:
+        """Whether every transaction of this store refuses writes (opened read-only)."""
+        return False
+
     def close(self) -> None:  # noqa: B027 - most backends have something to release
         """Release connections and files."""
 

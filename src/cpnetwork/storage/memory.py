@@ -32,6 +32,7 @@ from cpnetwork.storage.base import (
     refused,
     split_condition,
 )
+from cpnetwork.storage.sql_url import masked
 
 R = TypeVar("R")
 
@@ -109,8 +110,9 @@ def _sort_key(name: str) -> Any:
 
 
 class MemoryStorage(Storage):
-    def __init__(self, url: str = "memory://") -> None:
-        self.url = url
+    def __init__(self, url: str = "memory://", *, read_only: bool = False) -> None:
+        self.url = masked(url)
+        self._read_only = read_only
         self._kinds: dict[type, RecordKind] = {}
         self._tables: dict[type, dict[str, Any]] = {}
         self._unique: dict[type, dict[tuple[str, ...], dict[tuple[Any, ...], str]]] = {}
@@ -127,12 +129,16 @@ class MemoryStorage(Storage):
     def iter_kinds(self) -> Iterator[RecordKind]:
         return iter(list(self._kinds.values()))
 
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
     @contextmanager
     def transaction(self, *, read_only: bool = False) -> Iterator[Transaction]:
         with self._lock:
             if self._active is not None:
                 raise StorageError("storage", self.url, "transactions do not nest")
-            tx = MemoryTransaction(self, read_only=read_only)
+            tx = MemoryTransaction(self, read_only=read_only or self._read_only)
             self._active = tx
             try:
                 yield tx

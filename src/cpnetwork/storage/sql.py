@@ -129,7 +129,7 @@ class SQLStorage(Storage):
         reason = sqlite_read_only(url)
         #: Why the database is opened read-only, or None when it can be written.
         self.read_only_reason: str | None = reason or ("asked for" if read_only else None)
-        self._engine = create_engine(url)
+        self._engine = create_engine(url, read_only=self.read_only)
         self._drivers = driver_errors(self._engine)
         self._mapped: dict[type, MappedKind] = {}
         self._writers: dict[type, BulkWriter] = {}

@@ -8,6 +8,9 @@ locked".  A read-only transaction (a connection with the execution option
 reads a snapshot and never waits for the writer.  pysqlite's own transaction handling
 is switched off for that, following SQLAlchemy's documented recipe.
 
+A new SQLite file is created owner-only (mode 0600) before SQLite opens it; SQLite
+gives its ``-wal`` and ``-shm`` files the same mode.
+
 A SQLite file that cannot be written (``?mode=ro`` in the URL, or a file or folder
 that is not writable, as on a read-only medium) is opened read-only through a SQLite
 URI (``file:…?mode=ro``, adding ``immutable=1`` when nothing can write beside it);
@@ -20,8 +23,11 @@ time-zone rules of its own).  PostgreSQL URLs run on psycopg 3.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,8 +40,9 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 
 from cpnetwork.errors import CpnetworkError, StorageError, ValidationError
+from cpnetwork.files import create_private
 from cpnetwork.storage.base import calendar_month
-from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS
+from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS, masked
 
 #: How long a SQLite transaction waits for another writer before giving up.
 BUSY_TIMEOUT_SECONDS = 30
@@ -49,12 +56,15 @@ def _parse(url: str) -> sa.URL:
     try:
         return sa.make_url(url)
     except sa_exc.ArgumentError as exc:
-        raise ValidationError("storage", None, f"not a database URL: {exc}") from exc
+        raise ValidationError("storage", None, f"not a database URL: {masked(str(exc))}") from exc
 
 
 def display_url(url: str) -> str:
-    """The URL with its password hidden, for messages and ``Storage.url``."""
-    return _parse(url).render_as_string(hide_password=True)
+    """The URL with its secrets hidden (:func:`~cpnetwork.storage.sql_url.masked`).
+
+    This is what messages and ``Storage.url`` show.
+    """
+    return masked(_parse(url).render_as_string(hide_password=True))
 
 
 def engine_url(url: str) -> sa.URL:
@@ -73,6 +83,12 @@ def _sqlite_file(parsed: sa.URL) -> Path | None:
     if database in ("", ":memory:") or database.startswith("file:"):
         return None
     return Path(database)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database or one in memory."""
+    parsed = _parse(url)
+    return _sqlite_file(parsed) if parsed.drivername in SQLITE_DRIVERS else None
 
 
 def sqlite_read_only(url: str) -> str | None:
@@ -113,21 +129,47 @@ def _read_only_url(parsed: sa.URL) -> sa.URL:
     return parsed.set(database=f"file:{quote(str(path.absolute()))}", query={**kept, **query})
 
 
-def create_engine(url: str) -> sa.Engine:
-    """A pooled engine for ``url``, set up as the module docstring says."""
+def create_engine(url: str, *, read_only: bool = False) -> sa.Engine:
+    """A pooled engine for ``url``, set up as the module docstring says.
+
+    With ``read_only`` a SQLite file that could be written is opened with
+    ``PRAGMA query_only``: SQLite refuses every change, and the last connection to
+    close still tidies the ``-wal`` and ``-shm`` files away as a writer's would.  A
+    file that cannot be written (or ``?mode=ro``), or a missing one asked for
+    read-only, is opened through a read-only URI instead.  A SQLite file that does
+    not exist yet is created here, empty and owner-only (mode 0600), so its ``-wal``
+    and ``-shm`` files, which SQLite gives the database's mode, are private too.
+    """
     target = engine_url(url)
     if target.get_backend_name() == "sqlite":
-        read_only = sqlite_read_only(url) is not None
-        if read_only:
+        path = _sqlite_file(target)
+        missing = path is not None and not path.exists()
+        uri_read_only = sqlite_read_only(url) is not None or (read_only and missing)
+        if uri_read_only:
             target = _read_only_url(target)
+        elif not read_only:
+            _create_private(target)
+        read_only = read_only or uri_read_only
         timeout = busy_timeout(target)
         target = target.difference_update_query(["timeout"])
         engine = sa.create_engine(target, connect_args={"timeout": timeout})
-        set_up = functools.partial(_sqlite_set_up, wal=not read_only, timeout=timeout)
+        set_up = functools.partial(
+            _sqlite_set_up, wal=not read_only, query_only=read_only, timeout=timeout
+        )
         event.listen(engine, "connect", lambda dbapi, record: set_up(dbapi))
         event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
     return sa.create_engine(target, pool_pre_ping=True)
+
+
+def _create_private(parsed: sa.URL) -> None:
+    """Create the SQLite file ``parsed`` names, empty and mode 0600, if it is not there."""
+    path = _sqlite_file(parsed)
+    if path is None:
+        return
+    # A missing folder, say, is left for SQLite to report when it opens the file.
+    with contextlib.suppress(OSError):
+        create_private(path)
 
 
 def busy_timeout(url: sa.URL) -> float:
@@ -147,13 +189,32 @@ def busy_timeout(url: sa.URL) -> float:
     return seconds
 
 
-def _sqlite_set_up(dbapi_connection: Any, *, wal: bool, timeout: float) -> None:
+def _set_wal(cursor: Any, timeout: float) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another opener holds the lock.
+
+    SQLite may answer "database is locked" at once, without waiting, when two
+    connections switch a new database to WAL together; the busy timeout still bounds it.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _sqlite_set_up(dbapi_connection: Any, *, wal: bool, query_only: bool, timeout: float) -> None:
     # Stop pysqlite from emitting BEGIN itself; _sqlite_begin does it instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         if wal:  # a read-only file keeps the journal mode it was written with
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _set_wal(cursor, timeout)
+        if query_only:  # SQLite itself refuses any change, whatever runs
+            cursor.execute("PRAGMA query_only=ON")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         # Safe in WAL mode: a crash loses no committed transaction, power loss may.

@@ -31,7 +31,13 @@ from alembic.util import CommandError
 from attrs import frozen
 
 from cpnetwork.errors import SchemaVersionError
-from cpnetwork.storage.sql_engine import create_engine, display_url, driver_errors, translated
+from cpnetwork.storage.sql_engine import (
+    create_engine,
+    display_url,
+    driver_errors,
+    sqlite_path,
+    translated,
+)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 UPGRADE_COMMAND = "cpnetwork db upgrade"
@@ -192,7 +198,10 @@ class SchemaStatus:
 def schema_status(url: str) -> SchemaStatus:
     """The schema revision of the database at ``url`` next to the latest one known."""
     shown = display_url(url)
-    engine = create_engine(url)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return SchemaStatus(url=shown, current=None, head=head_revision())
+    engine = create_engine(url, read_only=True)
     try:
         with (
             translated(shown, "reading the schema version", driver_errors(engine)),

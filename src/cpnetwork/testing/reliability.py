@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from cpnetwork.files import replace_file
 
 OPTION = "--reliability-report"
 
@@ -64,4 +65,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     target = session.config.getoption(OPTION)
     if target:
         results = session.config.stash[_RESULTS]
-        Path(target).write_text(json.dumps(results, indent=1, sort_keys=True), encoding="utf-8")
+        replace_file(target, json.dumps(results, indent=1, sort_keys=True).encode("utf-8"))

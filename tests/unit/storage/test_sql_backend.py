@@ -56,7 +56,9 @@ def test_the_hook_opens_sql_urls_only(
     url: str, expected: type, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    answer = get_plugin_manager(load_entrypoints=False).call_first("open_storage", url=url)
+    answer = get_plugin_manager(load_entrypoints=False).call_first(
+        "open_storage", url=url, read_only=False
+    )
     store = None if answer is None else answer[1]
     assert type(store) is expected
     if store is not None:

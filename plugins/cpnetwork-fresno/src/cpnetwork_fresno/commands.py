@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from cpnetwork import hookimpl
-from cpnetwork.cli import CliState
+from cpnetwork.cli import CliState, echo
 from cpnetwork_fresno.digest import digest
 
 
@@ -29,13 +29,13 @@ def register_commands(cli: click.Group) -> None:
 
         Example: cpnetwork --db network.db fresno digest --since 2024-09-01
         """
-        network = state.open()
+        network = state.open(read_only=True)
         with network.storage.transaction() as tx:
             entries = digest(tx, since.replace(tzinfo=UTC) if since else None)
         for entry in entries:
             before = entry.from_status or "new"
-            click.echo(
+            echo(
                 f"{entry.at:%Y-%m-%d %H:%M} {entry.member_email}: {entry.program_title} "
                 f"{before} -> {entry.to_status} ({entry.reason})"
             )
-        click.echo(f"{len(entries)} change(s)")
+        echo(f"{len(entries)} change(s)")

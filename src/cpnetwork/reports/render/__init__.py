@@ -1,18 +1,17 @@
 """Rendering a report: terminal text, CSV, JSON, Markdown or one HTML page.
 
 ``render(report, "html")`` gives the text; :func:`write` puts it in a file atomically
-(a temporary file beside it, flushed to disk, renamed over the target), so a reader
-never sees half a report.
+(a temporary file beside it, flushed to disk, renamed over the target, through
+:func:`cpnetwork.files.replace_file`), so a reader never sees half a report.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from cpnetwork.errors import ValidationError
+from cpnetwork.files import replace_file
 from cpnetwork.reports.render.document import render_json
 from cpnetwork.reports.render.page import render_html
 from cpnetwork.reports.render.tabular import render_csv, render_markdown
@@ -40,21 +39,9 @@ def render(report: Report, format: str) -> str:
 
 
 def write(report: Report, format: str, path: str | Path) -> Path:
-    """Render and write atomically: a temporary file in the same folder, fsync, rename."""
-    target = Path(path)
-    text = render(report, format)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        # newline="": the CSV writer already ends rows with CRLF, as RFC 4180 has it.
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    """Render and write atomically, owner-only (see :func:`cpnetwork.files.replace_file`)."""
+    # As bytes: the CSV writer already ends rows with CRLF, as RFC 4180 has it.
+    return replace_file(path, render(report, format).encode("utf-8"))
 
 
 __all__ = [
