@@ -36,27 +36,33 @@ class Claim:
 CLASSES: tuple[Claim, ...] = (
     Claim(
         "Hostile input corpus",
-        r"hostile",
+        r"test_hostile_files|test_hostile_sql",
         "oversized, control and bidi text, bad encodings, formula cells, look-alike "
         "emails, impossible dates and numbers end in a typed error or a safe value; "
         "nothing is written",
     ),
     Claim(
         "Fuzzing of importers, converter and services",
-        r"fuzz",
+        r"hostile_fuzz",
         "arbitrary files, JSON and text raise only cpnetwork errors and write nothing",
     ),
     Claim(
         "Input rules",
-        r"input_rules|test_text|test_emails|test_numbers",
+        r"test_input_rules|test_deadlines",
         "text is NFC without control characters, emails are one per person, numbers "
         "are finite and in range",
     ),
     Claim(
         "Exposure: files, secrets, terminal",
-        r"exposure|secret|masked|terminal|permission|atomic|test_files",
+        r"test_cli_exposure|test_sql_url|test_cli_output|unit/test_files|test_read_only|test_ci_run",
         "files are replaced only when complete and created 0600, secrets in URLs are "
         "masked, data cannot drive the terminal, read commands write nothing",
+    ),
+    Claim(
+        "Imported networks and the demo",
+        r"test_import_invariants|test_demo",
+        "an edited export that overbooks, breaks a quota or names a missing record is "
+        "refused whole; the demo never writes into a network that exists",
     ),
     Claim(
         "Faults below the library",
