@@ -40,7 +40,7 @@ def test_the_table_counts_tests_cases_and_outcomes_per_class() -> None:
         "tests/integration/test_scopes.py::test_a[memory]": {"outcome": "passed", "cases": 1},
         "tests/integration/test_scopes.py::test_a[sqlite]": {"outcome": "skipped", "cases": 1},
         "tests/integration/test_privacy.py::test_b": {"outcome": "failed", "cases": 1},
-        "tests/unit/test_fuzz_importers.py::test_c": {"outcome": "passed", "cases": 50},
+        "tests/unit/hostile/test_hostile_fuzz.py::test_c": {"outcome": "passed", "cases": 50},
     }
     page = tool.render(results, datetime(2026, 12, 2, tzinfo=UTC))
     assert "| Access scopes | 2 | 2 | 1 passed, 1 skipped |" in page
