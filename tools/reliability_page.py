@@ -157,8 +157,9 @@ def render(results: Mapping[str, Mapping[str, Any]], when: datetime) -> str:
         )
     lines += [
         "",
-        "Skipped tests need a service the run did not have (PostgreSQL, Chromium); CI",
-        "runs them. Regenerate this page with `make reliability`.",
+        "A skipped test is one the store or machine cannot run (the memory store has no",
+        "concurrent writers and keeps nothing after close; without PostgreSQL or Chromium",
+        "their tests skip). Regenerate this page with `make reliability` after `make test`.",
         "",
     ]
     return "\n".join(lines)
