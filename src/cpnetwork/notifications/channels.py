@@ -8,6 +8,7 @@ messages to addresses; event channels get every domain event as a JSON document.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
@@ -18,7 +19,7 @@ from cpnetwork.model import NotificationSettings, OutboxMessage
 Audience = Literal["people", "events"]
 
 
-class Channel:
+class Channel(ABC):
     """A way to deliver outbox messages; subclass it and register an instance.
 
     ``deliver`` raises :class:`~cpnetwork.errors.DeliveryError` when the message did
@@ -40,9 +41,9 @@ class Channel:
         """Event channels: where ``event`` goes (one message each).  People channels: ()."""
         return ()
 
+    @abstractmethod
     def deliver(self, message: OutboxMessage, settings: NotificationSettings) -> None:
         """Send ``message``; raise DeliveryError if it did not go out."""
-        raise NotImplementedError(f"channel {self.name!r} cannot deliver")
 
 
 #: The logger the ``log`` channel writes to.
