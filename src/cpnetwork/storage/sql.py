@@ -28,7 +28,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import wraps
 from itertools import islice
@@ -36,6 +36,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ClauseElement
 
 from cpnetwork.errors import (
     DuplicateError,
@@ -59,6 +60,7 @@ from cpnetwork.storage.base import (
 from cpnetwork.storage.kinds import CORE_KINDS
 from cpnetwork.storage.memory import plain
 from cpnetwork.storage.sql_bulk import CHUNK_ROWS, BulkWriter
+from cpnetwork.storage.sql_connections import ThreadConnections
 from cpnetwork.storage.sql_engine import (
     READ_ONLY_OPTION,
     create_engine,
@@ -75,6 +77,7 @@ from cpnetwork.storage.sql_migrate import (
     schema_status,
     upgrade,
 )
+from cpnetwork.storage.sql_prepared import Prepared
 from cpnetwork.storage.sql_query import (
     grouping,
     numeric_column,
@@ -130,11 +133,13 @@ class SQLStorage(Storage):
         #: Why the database is opened read-only, or None when it can be written.
         self.read_only_reason: str | None = reason or ("asked for" if read_only else None)
         self._engine = create_engine(url, read_only=self.read_only)
+        self._connections = ThreadConnections(
+            self._engine, keep=self._engine.dialect.name == "sqlite"
+        )
         self._drivers = driver_errors(self._engine)
         self._mapped: dict[type, MappedKind] = {}
         self._writers: dict[type, BulkWriter] = {}
-        self._by_id: dict[type, sa.Select[Any]] = {}
-        self._finds: dict[tuple[Any, ...], sa.Select[Any]] = {}
+        self._prepared: dict[Hashable, Prepared] = {}
         #: Kinds whose tables a read-only database lacks, with the reason.
         self._absent: dict[type, str] = {}
         #: What a refused row raises: through SQLAlchemy, or from the driver itself (COPY).
@@ -267,27 +272,29 @@ class SQLStorage(Storage):
                 "storage", self.url, f"{cls.__name__} is not a registered kind of record"
             ) from None
 
-    def by_id(self, mapped: MappedKind) -> sa.Select[Any]:
-        """``SELECT … WHERE id = :id`` of a kind, built once: a get is the commonest read.
+    def prepared(self, key: Hashable, build: Callable[[], ClauseElement]) -> Prepared:
+        """The statement ``build`` makes, compiled once under ``key`` (see sql_prepared)."""
+        found = self._prepared.get(key)
+        if found is None:
+            found = self._prepared[key] = Prepared(build(), self._engine.dialect)
+        return found
 
-        Building a select afresh costs more than running it on SQLite; a built one
-        with a bound parameter reuses SQLAlchemy's compiled form.
-        """
-        query = self._by_id.get(mapped.kind.cls)
-        if query is None:
-            table = mapped.table
-            query = sa.select(table).where(table.c.id == sa.bindparam("id"))
-            self._by_id[mapped.kind.cls] = query
-        return query
+    def by_id(self, mapped: MappedKind) -> Prepared:
+        """``SELECT … WHERE id = :id`` of a kind: a get is the commonest read."""
+        table = mapped.table
+        return self.prepared(
+            ("get", mapped.kind.cls),
+            lambda: sa.select(table).where(table.c.id == sa.bindparam("id")),
+        )
 
     def by_values(
         self, mapped: MappedKind, where: Where | None, order_by: tuple[str, ...], limit: int | None
-    ) -> tuple[sa.Select[Any], dict[str, Any]] | None:
-        """A built ``find`` for a ``where`` of plain equalities, with its parameters.
+    ) -> tuple[Prepared, dict[str, Any]] | None:
+        """A prepared ``find`` for a ``where`` of plain equalities, with its parameters.
 
         The commonest finds (a member by email, an enrollment's steps, a program's
         sessions) compare scalar fields with single values; their statement depends on
-        the field names alone, so it is built once and run with bound values.  Any
+        the field names alone, so it is compiled once and run with bound values.  Any
         other ``where`` returns None and is built as usual.
         """
         where = where or {}
@@ -303,10 +310,9 @@ class SQLStorage(Storage):
             ):
                 return None  # operators, dotted keys, NULL and IN take the general path
             values[f"w{number}"] = plain(value)
-        shape = (mapped.kind.cls, tuple(where), order_by, limit is not None)
-        query = self._finds.get(shape)
-        if query is None:
-            table = mapped.table
+        table = mapped.table
+
+        def build() -> ClauseElement:
             query = (
                 sa.select(table)
                 .where(
@@ -320,10 +326,12 @@ class SQLStorage(Storage):
             )
             if limit is not None:
                 query = query.limit(sa.bindparam("limit", type_=sa.Integer()))
-            self._finds[shape] = query
+            return query
+
+        shape = ("find", mapped.kind.cls, tuple(where), order_by, limit is not None)
         if limit is not None:
             values["limit"] = limit
-        return query, values
+        return self.prepared(shape, build), values
 
     def writer(self, mapped: MappedKind) -> BulkWriter:
         """The bulk writer of a kind, built on first use."""
@@ -345,13 +353,14 @@ class SQLStorage(Storage):
         try:
             with (
                 translated(self.url, "the transaction", self._drivers),
-                self._engine.connect() as connection,
+                self._connections.connection() as connection,
             ):
-                if refusal is not None:
-                    connection.execution_options(**{READ_ONLY_OPTION: True})
+                # The connection's own info: it may be kept for the next transaction.
+                connection.info[READ_ONLY_OPTION] = refusal is not None
+                if refusal is not None and connection.dialect.name == "postgresql":
+                    # psycopg then starts it with BEGIN READ ONLY: no statement of its own.
+                    connection.execution_options(postgresql_readonly=True)
                 with connection.begin():
-                    if refusal is not None and connection.dialect.name == "postgresql":
-                        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
                     yield SQLTransaction(self, connection, refusal=refusal)
         finally:
             self._local.active = False
@@ -362,6 +371,7 @@ class SQLStorage(Storage):
 
     def close(self) -> None:
         """Close the pooled connections; the store cannot be used afterwards."""
+        self._connections.close()
         self._engine.dispose()
 
     def __repr__(self) -> str:
@@ -437,8 +447,8 @@ class SQLTransaction(Transaction):
     def get(self, cls: type[R], record_id: str) -> R | None:
         mapped = self._mapped(cls)
         query = self._storage.by_id(mapped)
-        row = self._connection.execute(query, {"id": record_id}).mappings().first()
-        record: R | None = None if row is None else mapped.from_row(row)
+        rows = query.rows(query.execute(self._connection, {"id": record_id}))
+        record: R | None = mapped.from_values(rows[0]) if rows else None
         return record
 
     @_translated("find")
@@ -453,9 +463,9 @@ class SQLTransaction(Transaction):
         mapped = self._mapped(cls)
         cached = self._storage.by_values(mapped, where, tuple(order_by), limit)
         if cached is not None:
-            query, params = cached
-            rows = self._connection.execute(query, params).mappings()
-            return [mapped.from_row(row) for row in rows]
+            prepared, params = cached
+            values = prepared.rows(prepared.execute(self._connection, params))
+            return [mapped.from_values(row) for row in values]
         query = (
             sa.select(mapped.table)
             .where(where_clause(mapped, where, self._connection.dialect, self._mapped))

@@ -42,6 +42,7 @@ from sqlalchemy import exc as sa_exc
 from cpnetwork.errors import CpnetworkError, StorageError, ValidationError
 from cpnetwork.files import create_private
 from cpnetwork.storage.base import calendar_month
+from cpnetwork.storage.sql_prepared import run_on_driver
 from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS, masked
 
 #: How long a SQLite transaction waits for another writer before giving up.
@@ -152,7 +153,10 @@ def create_engine(url: str, *, read_only: bool = False) -> sa.Engine:
         read_only = read_only or uri_read_only
         timeout = busy_timeout(target)
         target = target.difference_update_query(["timeout"])
-        engine = sa.create_engine(target, connect_args={"timeout": timeout})
+        # A file database's store keeps one connection per thread (see sql_connections):
+        # the pool must not cap how many threads there are.
+        pooling = {} if _in_memory(target) else {"max_overflow": -1}
+        engine = sa.create_engine(target, connect_args={"timeout": timeout}, **pooling)
         set_up = functools.partial(
             _sqlite_set_up, wal=not read_only, query_only=read_only, timeout=timeout
         )
@@ -160,6 +164,12 @@ def create_engine(url: str, *, read_only: bool = False) -> sa.Engine:
         event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
     return sa.create_engine(target, pool_pre_ping=True)
+
+
+def _in_memory(parsed: sa.URL) -> bool:
+    """Whether a SQLite URL names a database in memory (SQLAlchemy pools those apart)."""
+    database = parsed.database or ""
+    return database in ("", ":memory:") or parsed.query.get("mode") == "memory"
 
 
 def _create_private(parsed: sa.URL) -> None:
@@ -232,15 +242,17 @@ def sqlite_month(utc_text: str | None, zone: str) -> str | None:
     return calendar_month(datetime.fromisoformat(utc_text), zone)
 
 
+# BEGIN goes straight to the driver: through ``exec_driver_sql`` it cost more than the
+# read it starts.
 def _sqlite_begin(connection: sa.Connection) -> None:
-    if connection.get_execution_options().get(READ_ONLY_OPTION):
+    if connection.info.get(READ_ONLY_OPTION):
         _sqlite_begin_deferred(connection)
     else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        run_on_driver(connection, "BEGIN IMMEDIATE").close()
 
 
 def _sqlite_begin_deferred(connection: sa.Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    run_on_driver(connection, "BEGIN").close()
 
 
 def driver_errors(engine: sa.Engine) -> tuple[type[BaseException], ...]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import cache
@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
-from attrs import frozen
+from attrs import field, frozen
 from sqlalchemy.types import TypeEngine
 
 from cpnetwork.errors import StorageError
@@ -227,6 +227,12 @@ class MappedKind:
     columns: Mapping[str, ColumnSpec]
     #: The zone columns the table has, and the datetime field each belongs to.
     zones: Mapping[str, str]
+    #: The table's column names, in the order ``SELECT`` of the table returns them.
+    names: tuple[str, ...] = field(init=False)
+
+    @names.default
+    def _column_names(self) -> tuple[str, ...]:
+        return tuple(self.table.columns.keys())
 
     @classmethod
     def of(
@@ -255,6 +261,10 @@ class MappedKind:
         for name, field_name in self.zones.items():
             row[name] = zone_text(getattr(record, field_name))
         return row
+
+    def from_values(self, values: Sequence[Any]) -> Any:
+        """The record a row holds, given as values in the table's column order."""
+        return self.from_row(dict(zip(self.names, values, strict=True)))
 
     def from_row(self, row: Mapping[Any, Any]) -> Any:
         """The record a row holds, rebuilt by the cattrs converter.
