@@ -206,6 +206,16 @@ class PluginHost:
         callers = self.manager.get_hookcallers(plugin) or []
         return sorted(caller.name for caller in callers)
 
+    def answered_only_by(self, hook_name: str, plugin_name: str) -> bool:
+        """Whether ``plugin_name`` alone implements the hook (no other plugin, no wrapper).
+
+        Then the library may answer as that plugin does without calling it, say in the
+        database instead of in Python over every row.
+        """
+        caller: pluggy.HookCaller = getattr(self.manager.hook, hook_name)
+        implementations = caller.get_hookimpls()
+        return len(implementations) == 1 and implementations[0].plugin_name == plugin_name
+
     def _call(
         self, hook_name: str, kwargs: dict[str, Any], check: AnswerCheck | None = None
     ) -> tuple[list[tuple[str, Any]], _Call]:

@@ -101,6 +101,9 @@ class Enrollment:
     rank: int | None = None
     offer_expires_at: datetime | None = field(default=None, validator=v.aware)
     answers: dict[str, str] = field(factory=dict)
+    #: How many steps its history holds, so the next is numbered without counting them
+    #: (0 in records made before it was kept: the history is counted then).
+    steps: int = field(default=0, validator=v.non_negative)
 
     @property
     def holds_seat(self) -> bool:

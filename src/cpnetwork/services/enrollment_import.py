@@ -288,6 +288,7 @@ class _Enrollments:
             region=snapshot.region,
             role=snapshot.role,
             track=row.track,
+            steps=1,
         )
 
     def _snapshot(self, member_id: str, day: date) -> _Snapshot:

@@ -10,7 +10,7 @@ asks and updates the same ledger, so capacity and quotas are written once, here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from attrs import define, evolve, field
@@ -212,13 +212,12 @@ def transition(
     before = None if new else enrollment.status
     if before is EnrollmentStatus.OFFERED and to is not EnrollmentStatus.OFFERED:
         changes.setdefault("offer_expires_at", None)
-    moved = evolve(enrollment, status=to, updated_at=now, **changes)
+    sequence = 1 if new else (enrollment.steps or _steps_recorded(uow, enrollment.id)) + 1
+    moved = evolve(enrollment, status=to, updated_at=now, steps=sequence, **changes)
     if new:
         uow.tx.insert(moved)
-        sequence = 1
     else:
         uow.tx.update(moved)
-        sequence = uow.tx.count(Transition, {"enrollment_id": moved.id}).get((), 0) + 1
     book = uow.ledgers.get(moved.program_id)
     if book is not None:
         book.follow(None if new else enrollment, moved)
@@ -248,6 +247,46 @@ def transition(
         )
     )
     return moved
+
+
+#: The plugin giving the default waitlist order (review rank, then first come).
+DEFAULT_ORDER = "cpnetwork.builtins.waitlist"
+#: Waitlisted enrollments read at first when seats free: the head of the line.
+LINE_PAGE = 8
+
+
+def waitlist_in_order(uow: UnitOfWork, program: Program) -> Iterator[Enrollment]:
+    """The waitlisted enrollments, in the order seats are offered to them.
+
+    With only the built-in order in place, the store gives the line in that order a
+    few at a time, so a freed seat reads the head of the line, not the whole line.
+    Any other ``order_waitlist`` implementation (or a wrapper) gets the whole line.
+    """
+    if not uow.context.plugins.answered_only_by("order_waitlist", DEFAULT_ORDER):
+        yield from ordered_waitlist(uow, program)
+        return
+    line = {"program_id": program.id, "status": EnrollmentStatus.WAITLISTED}
+    ranked = {**line, "rank__ne": None}, ("rank", "queue_number")
+    unranked = {**line, "rank": None}, ("queue_number",)
+    for where, order_by in (ranked, unranked):
+        seen: set[str] = set()
+        page = LINE_PAGE
+        while True:
+            # Read again from the head: those taken off the line meanwhile are gone,
+            # those passed over (a filled quota) are seen already.
+            rows = uow.tx.find(Enrollment, where, order_by=order_by, limit=page)
+            for enrollment in rows:
+                if enrollment.id not in seen:
+                    seen.add(enrollment.id)
+                    yield enrollment
+            if len(rows) < page:
+                break
+            page *= 4
+
+
+def _steps_recorded(uow: UnitOfWork, enrollment_id: str) -> int:
+    """The steps of an enrollment's history, counted: for records from before ``steps``."""
+    return uow.tx.count(Transition, {"enrollment_id": enrollment_id}).get((), 0)
 
 
 def ordered_waitlist(uow: UnitOfWork, program: Program) -> list[Enrollment]:
@@ -283,7 +322,7 @@ def fill_freed_seats(uow: UnitOfWork, program: Program, *, actor: str) -> list[E
     moved: list[Enrollment] = []
     if book.full():
         return moved
-    for candidate in ordered_waitlist(uow, program):
+    for candidate in waitlist_in_order(uow, program):
         if book.full():
             break
         if book.filled_quota(candidate):

@@ -48,17 +48,14 @@ from cpnetwork.errors import (
 from cpnetwork.storage.base import (
     Aggregate,
     GroupBy,
-    Matching,
     RecordKind,
     Storage,
     Transaction,
     Where,
     check_counts,
-    is_collection,
     refused,
 )
 from cpnetwork.storage.kinds import CORE_KINDS
-from cpnetwork.storage.memory import plain
 from cpnetwork.storage.sql_bulk import CHUNK_ROWS, BulkWriter
 from cpnetwork.storage.sql_connections import ThreadConnections
 from cpnetwork.storage.sql_engine import (
@@ -83,6 +80,8 @@ from cpnetwork.storage.sql_query import (
     numeric_column,
     order_clauses,
     where_clause,
+    where_shape,
+    where_template,
 )
 from cpnetwork.storage.sql_schema import MappedKind
 from cpnetwork.storage.sql_url import is_sql_url
@@ -290,48 +289,90 @@ class SQLStorage(Storage):
     def by_values(
         self, mapped: MappedKind, where: Where | None, order_by: tuple[str, ...], limit: int | None
     ) -> tuple[Prepared, dict[str, Any]] | None:
-        """A prepared ``find`` for a ``where`` of plain equalities, with its parameters.
+        """A prepared ``find`` for a ``where`` of plain comparisons, with its parameters.
 
-        The commonest finds (a member by email, an enrollment's steps, a program's
-        sessions) compare scalar fields with single values; their statement depends on
-        the field names alone, so it is compiled once and run with bound values.  Any
-        other ``where`` returns None and is built as usual.
+        See :func:`~cpnetwork.storage.sql_query.where_shape`; any other ``where``
+        returns None and is built as usual.
         """
-        where = where or {}
-        values: dict[str, Any] = {}
-        for number, (key, value) in enumerate(where.items()):
-            spec = mapped.columns.get(key)
-            if (
-                spec is None
-                or not spec.scalar
-                or value is None
-                or is_collection(value)
-                or isinstance(value, Matching)
-            ):
-                return None  # operators, dotted keys, NULL and IN take the general path
-            values[f"w{number}"] = plain(value)
-        table = mapped.table
+        found = where_shape(mapped, where)
+        if found is None:
+            return None
+        shape, values = found
+        table, dialect = mapped.table, self._engine.dialect
 
         def build() -> ClauseElement:
             query = (
                 sa.select(table)
-                .where(
-                    sa.true(),
-                    *(
-                        table.c[key] == sa.bindparam(f"w{number}", type_=table.c[key].type)
-                        for number, key in enumerate(where)
-                    ),
-                )
+                .where(where_template(mapped, shape, dialect))
                 .order_by(*order_clauses(mapped, list(order_by)))
             )
             if limit is not None:
                 query = query.limit(sa.bindparam("limit", type_=sa.Integer()))
             return query
 
-        shape = ("find", mapped.kind.cls, tuple(where), order_by, limit is not None)
         if limit is not None:
             values["limit"] = limit
-        return self.prepared(shape, build), values
+        key = ("find", mapped.kind.cls, shape, order_by, limit is not None)
+        return self.prepared(key, build), values
+
+    def inserting(self, mapped: MappedKind) -> Prepared:
+        """One record's ``INSERT … ON CONFLICT DO NOTHING RETURNING id``, prepared."""
+        table, dialect = mapped.table, self._engine.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+        def build() -> ClauseElement:
+            values = {c.name: sa.bindparam(f"v_{c.name}", type_=c.type) for c in table.columns}
+            return insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
+
+        return self.prepared(("insert", mapped.kind.cls), build)
+
+    def updating(self, mapped: MappedKind) -> Prepared:
+        """``UPDATE … SET every column WHERE id = :key``, prepared."""
+        table = mapped.table
+
+        def build() -> ClauseElement:
+            values = {c.name: sa.bindparam(f"v_{c.name}", type_=c.type) for c in table.columns}
+            return table.update().where(table.c.id == sa.bindparam("key")).values(values)
+
+        return self.prepared(("update", mapped.kind.cls), build)
+
+    def deleting(self, mapped: MappedKind) -> Prepared:
+        """``DELETE … WHERE id = :key``, prepared."""
+        table = mapped.table
+        return self.prepared(
+            ("delete", mapped.kind.cls),
+            lambda: table.delete().where(table.c.id == sa.bindparam("key")),
+        )
+
+    def locking(self, mapped: MappedKind) -> Prepared:
+        """``SELECT id … WHERE id = :key FOR UPDATE`` (PostgreSQL), prepared."""
+        table = mapped.table
+        return self.prepared(
+            ("lock", mapped.kind.cls),
+            lambda: (
+                sa.select(table.c.id).where(table.c.id == sa.bindparam("key")).with_for_update()
+            ),
+        )
+
+    def counting(
+        self, mapped: MappedKind, where: Where | None, group_by: Sequence[GroupBy]
+    ) -> tuple[Prepared, dict[str, Any]] | None:
+        """A prepared grouped ``count`` (plain fields only), as :meth:`by_values`."""
+        if not all(isinstance(entry, str) for entry in group_by):
+            return None
+        found = where_shape(mapped, where)
+        if found is None:
+            return None
+        shape, values = found
+        dialect = self._engine.dialect
+
+        def build() -> ClauseElement:
+            groups, source = grouping(mapped, list(group_by), dialect)
+            query = sa.select(*groups, sa.func.count()).select_from(source)
+            return query.where(where_template(mapped, shape, dialect)).group_by(*groups)
+
+        key = ("count", mapped.kind.cls, shape, tuple(group_by))
+        return self.prepared(key, build), values
 
     def writer(self, mapped: MappedKind) -> BulkWriter:
         """The bulk writer of a kind, built on first use."""
@@ -515,6 +556,11 @@ class SQLTransaction(Transaction):
         self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()
     ) -> dict[tuple[Any, ...], int]:
         mapped = self._mapped(cls)
+        prepared = self._storage.counting(mapped, where, group_by)
+        if prepared is not None:
+            statement, params = prepared
+            found = statement.rows(statement.execute(self._connection, params))
+            return {tuple(row[:-1]): int(row[-1]) for row in found}
         dialect = self._connection.dialect
         groups, source = grouping(mapped, list(group_by), dialect)
         query = sa.select(*groups, sa.func.count()).select_from(source)
@@ -618,8 +664,8 @@ class SQLTransaction(Transaction):
         self._writable("lock")
         mapped = self._mapped(cls)
         if self._connection.dialect.name == "postgresql":
-            query = sa.select(mapped.table.c.id).where(mapped.table.c.id == record_id)
-            self._connection.execute(query.with_for_update())
+            statement = self._storage.locking(mapped)
+            statement.rows(statement.execute(self._connection, {"key": record_id}))
         # SQLite: BEGIN IMMEDIATE already holds the database's write lock.
 
     # writes ------------------------------------------------------------------
@@ -720,6 +766,9 @@ class SQLTransaction(Transaction):
 
     def _insert(self, mapped: MappedKind, records: list[Any]) -> None:
         """One multi-row INSERT; keep ``len(records)`` times columns under the parameter limit."""
+        if len(records) == 1:
+            self._insert_one(mapped, records[0])
+            return
         rows = [mapped.to_row(record) for record in records]
         insert = (
             postgresql.insert if self._connection.dialect.name == "postgresql" else sqlite.insert
@@ -732,35 +781,42 @@ class SQLTransaction(Transaction):
             else:
                 raise self._duplicate(mapped, record)
 
+    def _insert_one(self, mapped: MappedKind, record: Any) -> None:
+        statement = self._storage.inserting(mapped)
+        values = {f"v_{name}": value for name, value in mapped.to_row(record).items()}
+        if not statement.rows(statement.execute(self._connection, values)):
+            raise self._duplicate(mapped, record)
+
     @_translated("update")
     def update(self, record: Any) -> None:
         self._writable("update")
         mapped = self._mapped(type(record))
-        table = mapped.table
-        statement = table.update().where(table.c.id == record.id).values(mapped.to_row(record))
+        statement = self._storage.updating(mapped)
+        values = {f"v_{name}": value for name, value in mapped.to_row(record).items()}
+        values["key"] = record.id
         # SQLite undoes only the refused statement and keeps the transaction going;
         # PostgreSQL aborts the whole transaction unless the statement has a savepoint.
-        if not mapped.kind.unique or self._connection.dialect.name == "sqlite":
-            try:
-                result = self._connection.execute(statement)
-            except sa.exc.IntegrityError:
-                raise self._duplicate(mapped, record) from None
-        else:
-            try:
+        try:
+            if not mapped.kind.unique or self._connection.dialect.name == "sqlite":
+                cursor = statement.execute(self._connection, values)
+            else:
                 with self._connection.begin_nested():
-                    result = self._connection.execute(statement)
-            except sa.exc.IntegrityError:
-                raise self._duplicate(mapped, record) from None
-        if result.rowcount == 0:
+                    cursor = statement.execute(self._connection, values)
+        except self._storage.refusals:
+            raise self._duplicate(mapped, record) from None
+        updated = cursor.rowcount
+        cursor.close()
+        if updated == 0:
             raise NotFoundError(mapped.record_name, record.id)
 
     @_translated("delete")
     def delete(self, cls: type, record_id: str) -> None:
         self._writable("delete")
         mapped = self._mapped(cls)
-        table = mapped.table
-        result = self._connection.execute(table.delete().where(table.c.id == record_id))
-        if result.rowcount == 0:
+        cursor = self._storage.deleting(mapped).execute(self._connection, {"key": record_id})
+        deleted = cursor.rowcount
+        cursor.close()
+        if deleted == 0:
             raise NotFoundError(mapped.record_name, record_id)
 
     def _duplicate(self, mapped: MappedKind, record: Any) -> DuplicateError:

@@ -385,3 +385,72 @@ def numeric_column(mapped: MappedKind, name: str) -> ColumnElement[Any]:
     if mapped.columns[name].kind not in NUMERIC_KINDS:
         raise _refuse(mapped, f"{name!r} is not a numeric field to total")
     return column
+
+
+#: Collections of at most this many values are written into a prepared statement.
+PREPARED_COLLECTION = 16
+
+#: One ``where`` entry of a prepared shape: its key, and how its value is given.
+#: ``("key", "bound")`` takes a parameter; ``("key", None)`` is NULL;
+#: ``("key", "values", (...))`` is a short collection written into the statement.
+ShapeEntry = tuple[Any, ...]
+
+
+def where_shape(
+    mapped: MappedKind, where: Where | None
+) -> tuple[tuple[ShapeEntry, ...], dict[str, Any]] | None:
+    """What a prepared statement for ``where`` depends on, and its parameters.
+
+    Plain comparisons of scalar fields with single values (the commonest reads: a
+    member by email, a program's sessions, its seats by status) give the same
+    statement whatever the values, so it is compiled once and run with them bound as
+    ``w0``, ``w1``...  None, and short collections (a set of statuses), are part of
+    the shape.  Anything else (dotted keys, ``__has``, Matching, long collections)
+    returns None and is built afresh by :func:`where_clause`.
+    """
+    shape: list[ShapeEntry] = []
+    values: dict[str, Any] = {}
+    for number, (key, value) in enumerate((where or {}).items()):
+        name, op = split_condition(key)
+        spec = mapped.columns.get(name)
+        if spec is None or not spec.scalar or op == "has" or isinstance(value, Matching):
+            return None
+        if value is None:
+            if op not in ("eq", "ne"):
+                return None  # refused by where_clause, with its message
+            shape.append((key, None))
+        elif is_collection(value):
+            items = tuple(plain(v) for v in value)
+            if op not in ("eq", "ne") or len(items) > PREPARED_COLLECTION:
+                return None
+            try:
+                hash(items)
+            except TypeError:
+                return None
+            shape.append((key, "values", items))
+        else:
+            shape.append((key, "bound"))
+            values[f"w{number}"] = plain(value)
+    return tuple(shape), values
+
+
+def where_template(
+    mapped: MappedKind, shape: tuple[ShapeEntry, ...], dialect: sa.Dialect
+) -> ColumnElement[bool]:
+    """The condition of a shape from :func:`where_shape`, its values as parameters.
+
+    Each entry goes through :func:`condition`, so a prepared ``where`` means what
+    ``where_clause`` means; only the bound values are left as parameters.
+    """
+    conditions = []
+    for number, (key, given, *items) in enumerate(shape):
+        value: Any
+        if given == "bound":
+            column = mapped.table.c[split_condition(key)[0]]
+            value = sa.bindparam(f"w{number}", type_=column.type)
+        elif given == "values":
+            value = list(items[0])
+        else:
+            value = None
+        conditions.append(condition(mapped, key, value, dialect))
+    return sa.and_(sa.true(), *conditions)
