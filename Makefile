@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB ?= demo-network.db
+DEMO_REPORTS ?= demo-reports
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 TEST_PLUGINS := $(wildcard tests/plugins/*/pyproject.toml)
 
@@ -21,7 +22,7 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml $(PLUGINS) $(TEST_PLUGINS)
 	touch $@
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/python -m cpnetwork.demo --rebuild $(DEMO_DB)
+	$(BIN)/python -m cpnetwork.demo --rebuild --reports $(DEMO_REPORTS) $(DEMO_DB)
 
 # The documentation site (MkDocs + Material + mkdocstrings) into site/; any warning fails.
 .PHONY: docs
@@ -51,5 +52,5 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf site $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm .pytest_cache .mypy_cache \
+	rm -rf site $(VENV) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_REPORTS) .pytest_cache .mypy_cache \
 		.ruff_cache .hypothesis .reliability.json

@@ -588,6 +588,7 @@ def test_demo_builds_the_example_network(run: Any, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "California Science Leaders (demo)" in result.output
     assert "cpnetwork --db example.db programs list" in result.output
+    assert (tmp_path / "demo-reports" / "reach.html").exists()  # beside the file
     programs = run("--db", "example.db", "programs", "list")
     assert "Science Leadership Academy" in programs.output
     again = run("demo", "--db", "example.db")
@@ -602,7 +603,7 @@ def fake_demo(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     urls: list[str] = []
 
-    def fake_run(url: str, *, console: object = None) -> Network:
+    def fake_run(url: str, *, console: object = None, reports: object = None) -> Network:
         urls.append(url)
         return Network.open(url, load_entrypoints=False)
 
@@ -638,7 +639,7 @@ def test_an_unexpected_exception_is_one_line_unless_debugging(
 ) -> None:
     import cpnetwork.demo
 
-    def broken(url: str, *, console: object = None) -> Network:
+    def broken(url: str, *, console: object = None, reports: object = None) -> Network:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(cpnetwork.demo, "run", broken)

@@ -63,7 +63,7 @@ def register_reports() -> list[ReportDefinition]:
         ReportDefinition(
             name="timeline",
             title="Timeline and partners",
-            description="The network's milestones and its partners over time.",
+            description="The network's milestones, its partners over time, and recognitions.",
             build=history.timeline,
         ),
         ReportDefinition(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 
 import click
@@ -40,7 +41,7 @@ def _target(ctx: click.Context, state: CliState, db: str | None) -> str:
     epilog="""\b
 Examples:
   cpnetwork demo
-  cpnetwork demo --db /tmp/example.db
+  cpnetwork demo --db /tmp/example.db --reports example-reports
   cpnetwork --db demo-network.db programs list
 """,
 )
@@ -49,13 +50,21 @@ Examples:
     metavar="URL_OR_PATH",
     help=f"Where to build the demo (default: the global --db if given, else {DEMO_DB}).",
 )
+@click.option(
+    "--reports",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write every report (default: demo-reports/ beside an SQLite file, "
+    "else in the working directory).",
+)
 @click.pass_context
-def demo_command(ctx: click.Context, db: str | None) -> None:
-    """Build the example network: a year of programs, enrollment and attendance.
+def demo_command(ctx: click.Context, db: str | None, reports: Path | None) -> None:
+    """Build the example network: the four seed networks and a year of them.
 
     It writes only into a new SQLite file or an empty database, and refuses one
     that holds a network (the demo's own included: delete it or pick another to
-    run it again).  Explore the result with the other commands, e.g.
+    run it again).  Every report goes to the --reports folder as HTML, CSV, JSON,
+    Markdown and text.  Explore the result with the other commands, e.g.
     `cpnetwork --db demo-network.db programs list`.
     """
     state = ctx.find_object(CliState)
@@ -67,6 +76,8 @@ def demo_command(ctx: click.Context, db: str | None) -> None:
     path = sqlite_file(url)
     if path is not None:
         state.created_file(path)  # a new file is removed again if the demo fails
-    network = module.run(url, console=console().console)
+    if reports is None:
+        reports = (path.parent if path is not None else Path.cwd()) / module.REPORTS_DIR
+    network = module.run(url, console=console().console, reports=reports)
     network.close()
     echo(f"Explore it with `cpnetwork --db {masked(target)} programs list`.")

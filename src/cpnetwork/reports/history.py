@@ -1,9 +1,10 @@
-"""The network's history: the timeline of milestones and partners (seed 002), and the
-archive of materials by program year (seed 001).
+"""The network's history: the timeline of milestones, partners and recognitions
+(seed 002), and the archive of materials by program year (seed 001).
 
-Filters: ``since`` / ``until`` keep milestones of those calendar years and partners
-active then; ``year`` and ``program`` narrow the archive; counties narrow partners
-to organizations of those counties.
+Filters: ``since`` / ``until`` keep milestones and recognitions of those calendar
+years and partners active then; ``year`` and ``program`` narrow the archive; counties
+narrow partners to organizations of those counties, and recognitions to members and
+organizations of those counties.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from cpnetwork.model import Milestone, Organization, Partnership, Program, Resource
+from cpnetwork.model import (
+    Member,
+    Milestone,
+    Organization,
+    Partnership,
+    Program,
+    Recognition,
+    Resource,
+)
 from cpnetwork.reports.filters import Scope
 from cpnetwork.reports.report import Chart, Section, column
 from cpnetwork.storage.base import Matching
@@ -41,6 +50,17 @@ class PartnerEntry:
     role: str = column("Role", "what the partnership does")
     start: date | None = column("From", "when it began")
     end: date | None = column("Until", "when it ended (None: ongoing)")
+
+
+@frozen(kw_only=True)
+class RecognitionEntry:
+    """An award given to a member or an organization."""
+
+    year: int = column("Year", "the year it was given")
+    title: str = column("Recognition", "the award")
+    recipient: str = column("Recipient", "the member, the organization, or both")
+    awarded_by: str = column("Awarded by", "who gave it")
+    description: str = column("Description", "more about it")
 
 
 @frozen(kw_only=True)
@@ -73,13 +93,26 @@ def timeline(network: Network, scope: Scope) -> Sequence[Section]:
     partners_where: dict[str, Any] = {}
     if scope.counties is not None:
         partners_where["organization_id"] = Matching(Organization, {"county": scope.county_keys})
+    recognitions_where = dict(milestones_where)  # both by calendar year
     with network.reports.reading() as tx:
         milestones = tx.find(Milestone, milestones_where, order_by=["-year", "-on", "title"])
         partners = tx.find(Partnership, partners_where, order_by=["start"])
-        names = {
-            o.id: o.name
-            for o in tx.find(Organization, {"id": sorted({p.organization_id for p in partners})})
-        }
+        recognitions = tx.find(Recognition, recognitions_where, order_by=["-year", "title"])
+        organization_ids = {p.organization_id for p in partners}
+        organization_ids |= {r.organization_id for r in recognitions if r.organization_id}
+        organizations = {o.id: o for o in tx.find(Organization, {"id": sorted(organization_ids)})}
+        member_ids = sorted({r.member_id for r in recognitions if r.member_id})
+        members = {m.id: m for m in tx.find(Member, {"id": member_ids})} if member_ids else {}
+    names = {key: organization.name for key, organization in organizations.items()}
+    if scope.counties is not None:
+        # Recognitions are few (tens): whose county is selected is read here.
+        counties = set(scope.county_keys or ())
+        recognitions = [
+            r for r in recognitions
+            if (r.member_id in members and members[r.member_id].county in counties)
+            or (r.organization_id in organizations
+                and organizations[r.organization_id].county in counties)
+        ]  # fmt: skip
     # Partnerships are few (tens): whether one overlaps the dates is read here.
     active = [
         p for p in partners
@@ -96,7 +129,28 @@ def timeline(network: Network, scope: Scope) -> Sequence[Section]:
                          scope=p.scope.value, role=p.role, start=p.start, end=p.end)
             for p in sorted(active, key=lambda p: (p.scope.value, names.get(p.organization_id, "")))
         ]),
+        Section(key="recognitions", title="Recognitions", row_type=RecognitionEntry, rows=[
+            RecognitionEntry(year=r.year, title=r.title,
+                             recipient=_recipient(r, members, names),
+                             awarded_by=r.awarded_by, description=r.description)
+            for r in recognitions
+        ]),
     ]  # fmt: skip
+
+
+def _recipient(
+    recognition: Recognition, members: dict[str, Member], organizations: dict[str, str]
+) -> str:
+    """The member's name, the organization's, or "Name (Organization)" for both."""
+    person = organization = None
+    if recognition.member_id is not None:
+        member = members.get(recognition.member_id)
+        person = member.name if member is not None else recognition.member_id
+    if recognition.organization_id is not None:
+        organization = organizations.get(recognition.organization_id, recognition.organization_id)
+    if person and organization:
+        return f"{person} ({organization})"
+    return person or organization or ""
 
 
 def materials(network: Network, scope: Scope) -> Sequence[Section]:

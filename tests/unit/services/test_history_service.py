@@ -9,6 +9,7 @@ import pytest
 
 from cpnetwork import Network, NotFoundError, ValidationError
 from cpnetwork.model import Member, Organization, PartnershipScope
+from cpnetwork.reports.history import RecognitionEntry
 from cpnetwork.testing import snapshot
 
 
@@ -195,3 +196,23 @@ def test_recognize_refuses_bad_input_and_changes_nothing(
     with pytest.raises(error, match=words):
         network.history.recognize(title, year, **args)
     assert snapshot(network) == before
+
+
+def test_the_timeline_report_lists_recognitions_newest_first(
+    network: Network, leader: Member, wested: Organization
+) -> None:
+    h = network.history
+    h.recognize("Paul Hood Award", 2008, organization_id=wested.id, awarded_by="WestEd")
+    h.recognize("Teacher Leadership Award", 2019, member_id=leader.id, awarded_by="CASE")
+    h.recognize("Distinguished Service Award", 2019, member_id=leader.id, organization_id=wested.id)
+    report = network.reports.timeline()
+    assert list(report.section("recognitions").rows) == [
+        RecognitionEntry(year=2019, title="Distinguished Service Award",
+                         recipient="Kathy (WestEd)", awarded_by="", description=""),
+        RecognitionEntry(year=2019, title="Teacher Leadership Award", recipient="Kathy",
+                         awarded_by="CASE", description=""),
+        RecognitionEntry(year=2008, title="Paul Hood Award", recipient="WestEd",
+                         awarded_by="WestEd", description=""),
+    ]  # fmt: skip
+    early = network.reports.timeline(until="2010-12-31")
+    assert [r.year for r in early.section("recognitions").rows] == [2008]
