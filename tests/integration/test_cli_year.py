@@ -419,3 +419,39 @@ def test_every_list_and_show_prints_stable_json(
     assert isinstance(data, list if command[1] == "list" else dict)
     assert first.stdout == json.dumps(data, indent=2, sort_keys=True) + "\n"
     assert run(*command, "--json").stdout == first.stdout
+
+
+# -- another time: --now ------------------------------------------------------------------
+
+
+def test_now_runs_a_command_at_another_time(db: Path) -> None:
+    runner = CliRunner()
+    config = CliConfig(load_entrypoints=False)
+    created = runner.invoke(
+        cli,
+        ["--db", str(db), "--now", "2021-09-01T09:00-07:00", "programs", "create", "A", "--json"],
+        obj=config,
+    )
+    assert created.exit_code == 0, created.output + created.stderr
+    assert _json(created)["program_year"] == 2021  # the program year of that day
+    naive = runner.invoke(
+        cli, ["--db", str(db), "programs", "list"], obj=config, env={"CPNETWORK_NOW": "2021-09-01"}
+    )
+    assert naive.exit_code == 2
+    assert "give a time with its offset" in naive.stderr and "CPNETWORK_NOW" in naive.stderr
+
+
+def test_plan_apply_prints_json_for_scripts(run: Any, tmp_path: Path) -> None:
+    plan = tmp_path / "year.toml"
+    plan.write_text(PLAN)
+    dry = _json(run("plan", "apply", str(plan), "--dry-run", "--json"))
+    assert (dry["dry_run"], dry["changed"], dry["unchanged"]) == (True, 4, 0)
+    assert dry["changes"][0] == {
+        "action": "create",
+        "detail": "",
+        "kind": "program",
+        "name": "'Academy' (2024)",
+    }
+    run("plan", "apply", str(plan))
+    again = _json(run("plan", "apply", str(plan), "--json"))
+    assert (again["dry_run"], again["changed"], again["unchanged"]) == (False, 0, 4)
