@@ -195,12 +195,18 @@ def test_a_plan_is_all_or_nothing(run: Any, tmp_path: Path) -> None:
     assert _json(run("programs", "list", "--json")) == []
 
 
-def test_the_plan_in_the_docs_applies_twice_to_the_same_state(run: Any, tmp_path: Path) -> None:
+def test_the_plan_in_the_docs_applies_twice_to_the_same_state(
+    run: Any, tmp_path: Path, db: Path
+) -> None:
     (block,) = re.findall(r"```toml\n(.*?)```", (ROOT / "docs" / "cli.md").read_text(), re.DOTALL)
     plan = tmp_path / "year.toml"
     plan.write_text(block)
-    assert run("plan", "apply", str(plan)).stdout.splitlines()[-1] == "4 change(s), 0 unchanged"
-    assert run("plan", "apply", str(plan)).stdout.splitlines() == ["0 change(s), 4 unchanged"]
+    with Network.open(f"sqlite:///{db}", load_entrypoints=False) as net:
+        net.organizations.add(name="LACOE", kind="county_office", county="19")
+    assert run("plan", "apply", str(plan)).stdout.splitlines()[-1] == "5 change(s), 0 unchanged"
+    assert run("plan", "apply", str(plan)).stdout.splitlines() == ["0 change(s), 5 unchanged"]
+    kickoff = next(s for s in _json(run("sessions", "list", "--json")) if s["title"] == "Kickoff")
+    assert (kickoff["capacity"], kickoff["track"]) == (120, "conference")
 
 
 # -- programs -----------------------------------------------------------------------------
@@ -455,3 +461,45 @@ def test_plan_apply_prints_json_for_scripts(run: Any, tmp_path: Path) -> None:
     run("plan", "apply", str(plan))
     again = _json(run("plan", "apply", str(plan), "--json"))
     assert (again["dry_run"], again["changed"], again["unchanged"]) == (False, 0, 4)
+
+
+def test_db_status_prints_json(run: Any, db: Path) -> None:
+    data = _json(run("db", "status", "--json"))
+    assert data["database"] == f"sqlite:///{db}"
+    assert data["up_to_date"] is True and data["revision"] == data["expected"]
+    assert data["status"] == "up to date"
+
+
+def test_plugins_prints_json(run: Any) -> None:
+    data = _json(run("plugins", "--json"))
+    assert {"name": "cpnetwork.builtins.importers", "version": "built-in"}.items() <= next(
+        p for p in data["plugins"] if p["name"] == "cpnetwork.builtins.importers"
+    ).items()
+    assert "register_importers" in next(
+        p["hooks"] for p in data["plugins"] if p["name"] == "cpnetwork.builtins.importers"
+    )
+    assert {i["kind"] for i in data["importers"]} >= {"members", "zoom-attendance"}
+    assert data["commands"] == []
+
+
+def test_notification_settings_print_json_without_secrets(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CPNETWORK_WEBHOOK_SECRET", "s3cret-signing-key")
+    run("notifications", "settings", "--log", "on")
+    data = _json(
+        run(
+            "notifications",
+            "settings",
+            "--webhook",
+            "https://user:pw@hooks.example.org/in",
+            "--json",
+        )
+    )
+    assert data["log"] is True and data["email"] is None
+    assert data["webhooks"] == [
+        {"events": [], "timeout_seconds": 10.0, "url": "https://user:***@hooks.example.org/in"}
+    ]
+    shown = run("notifications", "settings", "--json").stdout
+    assert "s3cret" not in shown and ":pw@" not in shown
+    assert json.loads(shown) == data

@@ -1,7 +1,10 @@
 """A program year in one TOML file, applied idempotently.
 
 A plan lists programs, each with its enrollment policy (mode, window, seats,
-eligibility rules, quotas), completion rule, one-off sessions and recurring series::
+eligibility rules, quotas), completion rule, hosts and partners (organizations by name
+or code, see :mod:`cpnetwork.plans.names`), modules and tracks, one-off sessions and
+recurring series (with their capacity, facilitators by email, module and track), and
+teams (:mod:`cpnetwork.plans.teams`)::
 
     timezone = "America/Los_Angeles"   # optional: the network's by default
     year = 2024                        # the program year of programs that name none
