@@ -195,12 +195,18 @@ def test_a_plan_is_all_or_nothing(run: Any, tmp_path: Path) -> None:
     assert _json(run("programs", "list", "--json")) == []
 
 
-def test_the_plan_in_the_docs_applies_twice_to_the_same_state(run: Any, tmp_path: Path) -> None:
+def test_the_plan_in_the_docs_applies_twice_to_the_same_state(
+    run: Any, tmp_path: Path, db: Path
+) -> None:
     (block,) = re.findall(r"```toml\n(.*?)```", (ROOT / "docs" / "cli.md").read_text(), re.DOTALL)
     plan = tmp_path / "year.toml"
     plan.write_text(block)
-    assert run("plan", "apply", str(plan)).stdout.splitlines()[-1] == "4 change(s), 0 unchanged"
-    assert run("plan", "apply", str(plan)).stdout.splitlines() == ["0 change(s), 4 unchanged"]
+    with Network.open(f"sqlite:///{db}", load_entrypoints=False) as net:
+        net.organizations.add(name="LACOE", kind="county_office", county="19")
+    assert run("plan", "apply", str(plan)).stdout.splitlines()[-1] == "5 change(s), 0 unchanged"
+    assert run("plan", "apply", str(plan)).stdout.splitlines() == ["0 change(s), 5 unchanged"]
+    kickoff = next(s for s in _json(run("sessions", "list", "--json")) if s["title"] == "Kickoff")
+    assert (kickoff["capacity"], kickoff["track"]) == (120, "conference")
 
 
 # -- programs -----------------------------------------------------------------------------
@@ -419,3 +425,81 @@ def test_every_list_and_show_prints_stable_json(
     assert isinstance(data, list if command[1] == "list" else dict)
     assert first.stdout == json.dumps(data, indent=2, sort_keys=True) + "\n"
     assert run(*command, "--json").stdout == first.stdout
+
+
+# -- another time: --now ------------------------------------------------------------------
+
+
+def test_now_runs_a_command_at_another_time(db: Path) -> None:
+    runner = CliRunner()
+    config = CliConfig(load_entrypoints=False)
+    created = runner.invoke(
+        cli,
+        ["--db", str(db), "--now", "2021-09-01T09:00-07:00", "programs", "create", "A", "--json"],
+        obj=config,
+    )
+    assert created.exit_code == 0, created.output + created.stderr
+    assert _json(created)["program_year"] == 2021  # the program year of that day
+    naive = runner.invoke(
+        cli, ["--db", str(db), "programs", "list"], obj=config, env={"CPNETWORK_NOW": "2021-09-01"}
+    )
+    assert naive.exit_code == 2
+    assert "give a time with its offset" in naive.stderr and "CPNETWORK_NOW" in naive.stderr
+
+
+def test_plan_apply_prints_json_for_scripts(run: Any, tmp_path: Path) -> None:
+    plan = tmp_path / "year.toml"
+    plan.write_text(PLAN)
+    dry = _json(run("plan", "apply", str(plan), "--dry-run", "--json"))
+    assert (dry["dry_run"], dry["changed"], dry["unchanged"]) == (True, 4, 0)
+    assert dry["changes"][0] == {
+        "action": "create",
+        "detail": "",
+        "kind": "program",
+        "name": "'Academy' (2024)",
+    }
+    run("plan", "apply", str(plan))
+    again = _json(run("plan", "apply", str(plan), "--json"))
+    assert (again["dry_run"], again["changed"], again["unchanged"]) == (False, 0, 4)
+
+
+def test_db_status_prints_json(run: Any, db: Path) -> None:
+    data = _json(run("db", "status", "--json"))
+    assert data["database"] == f"sqlite:///{db}"
+    assert data["up_to_date"] is True and data["revision"] == data["expected"]
+    assert data["status"] == "up to date"
+
+
+def test_plugins_prints_json(run: Any) -> None:
+    data = _json(run("plugins", "--json"))
+    assert {"name": "cpnetwork.builtins.importers", "version": "built-in"}.items() <= next(
+        p for p in data["plugins"] if p["name"] == "cpnetwork.builtins.importers"
+    ).items()
+    assert "register_importers" in next(
+        p["hooks"] for p in data["plugins"] if p["name"] == "cpnetwork.builtins.importers"
+    )
+    assert {i["kind"] for i in data["importers"]} >= {"members", "zoom-attendance"}
+    assert data["commands"] == []
+
+
+def test_notification_settings_print_json_without_secrets(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CPNETWORK_WEBHOOK_SECRET", "s3cret-signing-key")
+    run("notifications", "settings", "--log", "on")
+    data = _json(
+        run(
+            "notifications",
+            "settings",
+            "--webhook",
+            "https://user:pw@hooks.example.org/in",
+            "--json",
+        )
+    )
+    assert data["log"] is True and data["email"] is None
+    assert data["webhooks"] == [
+        {"events": [], "timeout_seconds": 10.0, "url": "https://user:***@hooks.example.org/in"}
+    ]
+    shown = run("notifications", "settings", "--json").stdout
+    assert "s3cret" not in shown and ":pw@" not in shown
+    assert json.loads(shown) == data

@@ -18,13 +18,24 @@ passing :class:`CliConfig` as click's ``obj``::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import click
 
 from cpnetwork import __version__
+from cpnetwork.cli import _values
 from cpnetwork.cli._output import echo, plain
-from cpnetwork.cli._state import DB_ENV, DEFAULT_DB, CliConfig, CliError, CliState, pass_state
+from cpnetwork.cli._state import (
+    DB_ENV,
+    DEFAULT_DB,
+    NOW_ENV,
+    CliConfig,
+    CliError,
+    CliState,
+    FixedClock,
+    pass_state,
+)
 from cpnetwork.cli.attendance import attendance_group
 from cpnetwork.cli.data import export, import_file, import_json
 from cpnetwork.cli.db import db_group
@@ -170,6 +181,7 @@ Examples:
   cpnetwork import members roster.csv --dry-run
   cpnetwork --db /srv/network.db members list --county 19
   {DB_ENV}=postgresql://host/network cpnetwork programs list --year 2024
+  cpnetwork --now 2024-10-01T09:00-07:00 tick
 """,
 )
 @click.option(
@@ -189,10 +201,19 @@ Examples:
     help="Work as this actor, seeing and changing only their part of the network: "
     "admin, county:CODE, region:CODE, facilitator:EMAIL_OR_ID or member:EMAIL_OR_ID.",
 )
+@click.option(
+    "--now",
+    metavar="TIME",
+    envvar=NOW_ENV,
+    show_envvar=True,
+    callback=_values.fixed_now,
+    help="Run as if it were TIME, an ISO 8601 time with its offset "
+    "(2024-10-01T09:00-07:00): to rehearse a year on a copy, or in scripts' tests.",
+)
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
 @click.version_option(__version__, "--version", prog_name="cpnetwork")
 @pass_state
-def cli(state: CliState, db: str, acting_as: str | None, debug: bool) -> None:
+def cli(state: CliState, db: str, acting_as: str | None, now: datetime | None, debug: bool) -> None:
     """Run a statewide network of science-education leaders.
 
     Members, organizations, programs, sessions, enrollment and attendance, kept in
@@ -202,6 +223,8 @@ def cli(state: CliState, db: str, acting_as: str | None, debug: bool) -> None:
     state.db = db
     state.debug = debug
     state.acting_as = acting_as
+    if now is not None:
+        state.clock = FixedClock(now)
 
 
 for _command in (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 #: The database used when neither ``--db`` nor ``CPNETWORK_DB`` names one.
 DEFAULT_DB = "cpnetwork.db"
 DB_ENV = "CPNETWORK_DB"
+#: ``--now``: the time a command runs at, when not the real time.
+NOW_ENV = "CPNETWORK_NOW"
 
 #: A URL scheme; one letter is a Windows drive (``C:\\...``), i.e. a plain path.
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
@@ -57,6 +60,16 @@ class CliConfig:
     block_plugins: tuple[str, ...] = field(default=(), converter=_names)
     #: The clock networks opened by the command run on (None: the real time).
     clock: Clock | None = None
+
+
+@frozen
+class FixedClock:
+    """``--now``: a clock that always tells the same time."""
+
+    moment: datetime
+
+    def __call__(self) -> datetime:
+        return self.moment
 
 
 class CliError(click.ClickException):
@@ -115,6 +128,8 @@ class CliState:
         self.debug = False
         #: ``--as``: the actor whose scope every command works in (None: unscoped).
         self.acting_as: str | None = None
+        #: The clock networks are opened on (``--now``, else the config's; None: real time).
+        self.clock: Clock | None = config.clock
         self.host: PluginHost = get_plugin_manager(
             load_entrypoints=config.load_entrypoints,
             block=config.block_plugins,
@@ -163,8 +178,8 @@ class CliState:
         if not create:
             self.require_database(url)
         options: dict[str, Any] = {}
-        if self.config.clock is not None:
-            options["clock"] = self.config.clock
+        if self.clock is not None:
+            options["clock"] = self.clock
         if new_file is not None:
             self.created.append(new_file)
         network = Network.open(

@@ -44,6 +44,19 @@ def moment(value: str, zone: str) -> datetime:
     return found if found.tzinfo is not None else recurrence.localize(found, zone_of(zone))
 
 
+def fixed_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """``--now``: an ISO 8601 time with its offset (the network's zone is not known yet)."""
+    if value is None or not value.strip():
+        return None
+    found = when(value)
+    if not isinstance(found, datetime) or found.tzinfo is None:
+        raise click.BadParameter(
+            f"{value!r}: give a time with its offset, e.g. 2024-10-01T09:00-07:00 or "
+            "2024-10-01T16:00Z"
+        )
+    return found
+
+
 def deadline(value: str, zone: str) -> datetime:
     """A deadline: a date is the end of that day in ``zone``."""
     return deadline_at(_localized(when(value), zone), zone_of(zone))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cpnetwork.cli import _values
 from cpnetwork.cli._output import console, details, echo, working
 from cpnetwork.cli._state import CliError, CliState, pass_state
 from cpnetwork.storage.sql_url import is_sql_url, masked
@@ -58,10 +59,12 @@ def upgrade(state: CliState) -> None:
 Examples:
   cpnetwork db status
   cpnetwork --db network.db db status
+  cpnetwork db status --json
 """
 )
+@_values.json_option
 @pass_state
-def status(state: CliState) -> None:
+def status(state: CliState, as_json_: bool) -> None:
     """Show the database's schema revision next to the one this cpnetwork expects."""
     from cpnetwork.storage.sql import schema_status
 
@@ -69,6 +72,17 @@ def status(state: CliState) -> None:
     _require_sql(url)
     state.require_database(url)
     found = schema_status(url)
+    if as_json_:
+        _values.echo_json(
+            {
+                "database": found.url,
+                "revision": found.current,
+                "expected": found.head,
+                "up_to_date": found.current == found.head,
+                "status": found.verdict,
+            }
+        )
+        return
     console().print(
         details(
             [

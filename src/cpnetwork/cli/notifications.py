@@ -65,6 +65,7 @@ Examples:
   cpnetwork notifications settings
   cpnetwork notifications settings --log on
   cpnetwork notifications settings --email-sender network@example.org --smtp-host mail.example.org
+  cpnetwork notifications settings --json
 """,
 )
 @click.option("--log", type=click.Choice(["on", "off"]), help="Write messages to the log.")
@@ -92,6 +93,7 @@ Examples:
 )
 @click.option("--no-webhooks", is_flag=True, help="Remove every webhook.")
 @click.option("--max-attempts", type=click.IntRange(min=1), help="Attempts before dead.")
+@_values.json_option
 @pass_state
 def settings_command(
     state: CliState,
@@ -106,8 +108,12 @@ def settings_command(
     webhook_secret_env: str,
     no_webhooks: bool,
     max_attempts: int | None,
+    as_json_: bool,
 ) -> None:
-    """Show the notification settings, changing those given first."""
+    """Show the notification settings, changing those given first.
+
+    Webhooks' signing secrets are never shown, and their URLs with any password hidden.
+    """
     options = (log, email_sender, smtp_host, smtp_port, smtp_security, smtp_username, webhook)
     changing = no_email or no_webhooks or max_attempts is not None
     network = state.open(read_only=not (changing or any(v is not None for v in options)))
@@ -142,7 +148,21 @@ def settings_command(
         changes["max_attempts"] = max_attempts
     if changes:
         settings = network.notifications.configure(**changes)
+    if as_json_:
+        _values.echo_json(settings_json(settings))
+        return
     console().print(details((name, plain(value)) for name, value in _settings_rows(settings)))
+
+
+def settings_json(settings: NotificationSettings) -> dict[str, Any]:
+    """The settings as ``--json`` prints them: no webhook secret, URLs masked."""
+    data: dict[str, Any] = _values.as_json(settings)
+    data["webhooks"] = [
+        {key: value for key, value in _values.as_json(hook).items() if key != "secret"}
+        | {"url": masked(hook.url)}
+        for hook in settings.webhooks
+    ]
+    return data
 
 
 @notifications_group.command(

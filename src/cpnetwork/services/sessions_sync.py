@@ -16,6 +16,8 @@ work,
   again is un-cancelled.  Session ids, and so attendance, stay;
 * leaves alone what the description does not mention: other series and sessions of the
   program, and fields the schedule does not set (capacity, facilitators, resources...).
+  Session-only fields given for a series (:data:`OCCURRENCE_FIELDS`) are set on each of
+  its occurrences.
 
 Every plan is checked; the problems of all of them are raised together as a
 :class:`~cpnetwork.errors.BatchError` and nothing is written.
@@ -35,7 +37,7 @@ from cpnetwork.errors import (
     ValidationError,
 )
 from cpnetwork.events import SessionCancelled, SessionScheduled
-from cpnetwork.model import Program, Session, SessionSeries
+from cpnetwork.model import Member, Program, Session, SessionSeries
 from cpnetwork.services.context import Context
 from cpnetwork.services.handling import apply_all, unit_of_work
 from cpnetwork.services.sessions import (
@@ -47,26 +49,48 @@ from cpnetwork.services.sessions import (
 )
 from cpnetwork.services.unit_of_work import UnitOfWork
 
+#: Fields only sessions have: given for a series, they are set on each occurrence.
+OCCURRENCE_FIELDS = frozenset({"facilitator_ids", "module", "track"})
 #: Fields a plan may set on a series (the rest are the store's or the user's).
-SERIES_FIELDS = frozenset(
-    {
-        "title",
-        "kind",
-        "rrule",
-        "first_start",
-        "duration",
-        "timezone",
-        "exdates",
-        "modality",
-        "venue",
-        "join_url",
-    }
+SERIES_FIELDS = (
+    frozenset(
+        {
+            "title",
+            "kind",
+            "rrule",
+            "first_start",
+            "duration",
+            "timezone",
+            "exdates",
+            "modality",
+            "venue",
+            "join_url",
+            "capacity",
+            "counts_toward_completion",
+        }
+    )
+    | OCCURRENCE_FIELDS
 )
-#: Fields a plan may set on a one-off session or on one occurrence.
-SESSION_FIELDS = frozenset(
-    {"title", "kind", "start", "end", "timezone", "modality", "venue", "join_url"}
+#: Fields a plan may set on a one-off session.
+SESSION_FIELDS = (
+    frozenset(
+        {
+            "title",
+            "kind",
+            "start",
+            "end",
+            "timezone",
+            "modality",
+            "venue",
+            "join_url",
+            "capacity",
+            "counts_toward_completion",
+        }
+    )
+    | OCCURRENCE_FIELDS
 )
-_OVERRIDE_FIELDS = SESSION_FIELDS - {"timezone", "kind"}
+#: Fields a plan may change on one occurrence of a series.
+_OVERRIDE_FIELDS = frozenset({"title", "start", "end", "modality", "venue", "join_url"})
 
 
 _SERIES_REQUIRED = ("title", "rrule", "first_start", "duration", "timezone")
@@ -195,6 +219,7 @@ def _sync_session(uow: UnitOfWork, program: Program, plan: PlannedSession, tally
     values = dict(plan.fields)
     if current is None:
         _require("Session", values, ("title", "start", "end"))
+    uow.require_all(Member, values.get("facilitator_ids", ()))
     zone = values.get("timezone") or (current.timezone if current else uow.context.profile.timezone)
     values["timezone"] = zone
     for name in ("start", "end"):
@@ -228,6 +253,8 @@ def _sync_series(
     values = dict(plan.fields)
     if current is None:
         _require("SessionSeries", values, _SERIES_REQUIRED)
+    each = {name: values.pop(name) for name in OCCURRENCE_FIELDS if name in values}
+    uow.require_all(Member, each.get("facilitator_ids", ()))
     if "rrule" in values:
         values["rrule"] = recurrence.normalize_rule(values["rrule"])
     if "first_start" in values:
@@ -247,7 +274,7 @@ def _sync_series(
         target = evolve(target, exdates=target.exdates | starts)
         wanted: dict[datetime, dict[str, Any]] = {}
     else:
-        wanted = _wanted(target, bound, plan.changes)
+        wanted = _wanted(target, bound, plan.changes, each)
     if current is None:
         uow.tx.insert(target)
     elif target != current:
@@ -275,15 +302,21 @@ def _sync_series(
 
 
 def _wanted(
-    series: SessionSeries, bound: datetime, changes: Sequence[OccurrenceChange]
+    series: SessionSeries,
+    bound: datetime,
+    changes: Sequence[OccurrenceChange],
+    each: Mapping[str, Any],
 ) -> dict[datetime, dict[str, Any]]:
-    """Each occurrence that takes place, by the instant of its original start."""
+    """Each occurrence that takes place, by the instant of its original start.
+
+    ``each`` holds the session-only fields set on every occurrence.
+    """
     starts = recurrence.occurrences(series, until=bound)
     if not starts:
         raise ValidationError(
             "SessionSeries", series.id, "every occurrence is an exdate", field="exdates"
         )
-    wanted = {recurrence.instant(start): occurrence_values(series, start, {}) for start in starts}
+    wanted = {recurrence.instant(start): occurrence_values(series, start, each) for start in starts}
     for change in changes:
         _check_fields("Session", change.changes, _OVERRIDE_FIELDS)
         key = recurrence.instant(change.recurrence_id)

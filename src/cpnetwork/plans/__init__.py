@@ -1,7 +1,10 @@
 """A program year in one TOML file, applied idempotently.
 
 A plan lists programs, each with its enrollment policy (mode, window, seats,
-eligibility rules, quotas), completion rule, one-off sessions and recurring series::
+eligibility rules, quotas), completion rule, hosts and partners (organizations by name
+or code, see :mod:`cpnetwork.plans.names`), modules and tracks, one-off sessions and
+recurring series (with their capacity, facilitators by email, module and track), and
+teams (:mod:`cpnetwork.plans.teams`)::
 
     timezone = "America/Los_Angeles"   # optional: the network's by default
     year = 2024                        # the program year of programs that name none
@@ -39,7 +42,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +56,7 @@ from cpnetwork.model import (
     CompletionRule,
     EligibilityRule,
     EnrollmentPolicy,
+    Module,
     Program,
     Quota,
     Session,
@@ -59,6 +64,9 @@ from cpnetwork.model import (
     new_id,
 )
 from cpnetwork.model.programs import deadline_at, opening_at
+from cpnetwork.plans._common import Change, check_keys, problem, text_list
+from cpnetwork.plans.names import Names
+from cpnetwork.plans.teams import TeamPlan, apply_teams, read_teams
 from cpnetwork.services.handling import unit_of_work
 from cpnetwork.services.sessions_sync import PlannedSeries, PlannedSession
 
@@ -68,7 +76,7 @@ if TYPE_CHECKING:
 
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
 
-_TOP_KEYS = frozenset({"year", "timezone", "programs"})
+_TOP_KEYS = frozenset({"year", "timezone", "programs", "teams"})
 _PROGRAM_KEYS = frozenset(
     {
         "title",
@@ -78,6 +86,10 @@ _PROGRAM_KEYS = frozenset(
         "format",
         "fee_cents",
         "tags",
+        "hosts",
+        "partners",
+        "modules",
+        "tracks",
         "policy",
         "completion",
         "sessions",
@@ -96,22 +108,32 @@ _POLICY_KEYS = frozenset(
         "quotas",
     }
 )
-_SESSION_KEYS = frozenset(
-    {"title", "kind", "start", "end", "duration", "timezone", "modality", "venue", "join_url"}
+#: What a session or series may set besides its schedule: seats, who leads, which part.
+_SESSION_EXTRAS = frozenset(
+    {"capacity", "counts_toward_completion", "facilitators", "module", "track"}
 )
-_SERIES_KEYS = frozenset(
-    {
-        "title",
-        "kind",
-        "rrule",
-        "first_start",
-        "duration",
-        "timezone",
-        "exdates",
-        "modality",
-        "venue",
-        "join_url",
-    }
+_SESSION_KEYS = (
+    frozenset(
+        {"title", "kind", "start", "end", "duration", "timezone", "modality", "venue", "join_url"}
+    )
+    | _SESSION_EXTRAS
+)
+_SERIES_KEYS = (
+    frozenset(
+        {
+            "title",
+            "kind",
+            "rrule",
+            "first_start",
+            "duration",
+            "timezone",
+            "exdates",
+            "modality",
+            "venue",
+            "join_url",
+        }
+    )
+    | _SESSION_EXTRAS
 )
 
 
@@ -121,8 +143,13 @@ class ProgramPlan:
 
     title: str
     year: int
+    #: Where the plan lists it, for errors: ``program 2 ('Academy')``.
+    where: str = ""
     #: Program fields the plan sets (besides title and year); others are left alone.
     fields: dict[str, Any] = field(factory=dict)
+    #: Host and partner organizations by name or code; None: left alone.
+    hosts: tuple[str, ...] | None = None
+    partners: tuple[str, ...] | None = None
     sessions: tuple[dict[str, Any], ...] = ()
     series: tuple[dict[str, Any], ...] = ()
 
@@ -131,20 +158,7 @@ class ProgramPlan:
 class Plan:
     source: str
     programs: tuple[ProgramPlan, ...] = ()
-
-
-@frozen(kw_only=True)
-class Change:
-    """One change a plan makes (or would make): ``action`` is create, update or unchanged."""
-
-    action: str
-    kind: str
-    name: str
-    detail: str = ""
-
-    def __str__(self) -> str:
-        detail = f": {self.detail}" if self.detail else ""
-        return f"{self.action} {self.kind} {self.name}{detail}"
+    teams: tuple[TeamPlan, ...] = ()
 
 
 @frozen(kw_only=True)
@@ -169,19 +183,6 @@ class PlanResult:
 
 
 # -- reading ------------------------------------------------------------------------
-def _problem(source: str, reason: str) -> ValidationError:
-    return ValidationError("Plan", source, reason)
-
-
-def _keys(source: str, where: str, table: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise _problem(
-            source,
-            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}",
-        )
-
-
 def parse_duration(value: Any) -> timedelta:
     """Minutes as a number, or text: ``90m``, ``1h30m``, ``2h``, ``2d``."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
@@ -235,13 +236,28 @@ def _policy(table: Mapping[str, Any], zone: tzinfo) -> EnrollmentPolicy:
     return EnrollmentPolicy(**values)
 
 
+def _extras(values: dict[str, Any]) -> None:
+    """Check a session's or series' seats, facilitators, module and track."""
+    if "facilitators" in values:
+        values["facilitators"] = text_list(values["facilitators"], "facilitators")
+    for name in ("module", "track"):
+        if name in values and (not isinstance(values[name], str) or not values[name].strip()):
+            raise ValueError(f"{name} must be the key of one of the program's {name}s")
+    capacity = values.get("capacity")
+    if "capacity" in values and (
+        not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 0
+    ):
+        raise ValueError(f"capacity {capacity!r} is not a number of seats")
+
+
 def _session(table: Mapping[str, Any], zone_name: str, source: str, where: str) -> dict[str, Any]:
-    _keys(source, where, table, _SESSION_KEYS)
+    check_keys(source, where, table, _SESSION_KEYS)
     values = dict(table)
     zone_name = values.setdefault("timezone", zone_name)
     zone = recurrence.zone_of(zone_name)
     if "title" not in values or "start" not in values:
         raise ValueError("a session needs title and start")
+    _extras(values)
     values["start"] = _aware(values["start"], zone, "start")
     if ("end" in values) == ("duration" in values):
         raise ValueError("give end or duration, not both nor neither")
@@ -253,13 +269,14 @@ def _session(table: Mapping[str, Any], zone_name: str, source: str, where: str) 
 
 
 def _series(table: Mapping[str, Any], zone_name: str, source: str, where: str) -> dict[str, Any]:
-    _keys(source, where, table, _SERIES_KEYS)
+    check_keys(source, where, table, _SERIES_KEYS)
     values = dict(table)
     zone_name = values.setdefault("timezone", zone_name)
     zone = recurrence.zone_of(zone_name)
     missing = [k for k in ("title", "rrule", "first_start", "duration") if k not in values]
     if missing:
         raise ValueError(f"a series needs {', '.join(missing)}")
+    _extras(values)
     values["first_start"] = _aware(values["first_start"], zone, "first_start")
     values["duration"] = parse_duration(values["duration"])
     values["exdates"] = frozenset(
@@ -267,6 +284,19 @@ def _series(table: Mapping[str, Any], zone_name: str, source: str, where: str) -
         for d in values.get("exdates", [])
     )
     return values
+
+
+@contextmanager
+def _placed(source: str, where: str) -> Iterator[None]:
+    """Turn a problem found reading one entry into the plan's error naming the entry."""
+    try:
+        yield
+    except ValidationError as exc:
+        if exc.kind == "Plan":
+            raise  # placed already, by an entry within this one
+        raise problem(source, f"{where}: {exc}") from exc
+    except (CpnetworkError, ValueError, TypeError) as exc:
+        raise problem(source, f"{where}: {exc}") from exc
 
 
 def read_plan(text: str, *, source: str = "plan", timezone: str, year: int) -> Plan:
@@ -278,30 +308,27 @@ def read_plan(text: str, *, source: str = "plan", timezone: str, year: int) -> P
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _problem(source, f"not TOML: {exc}") from exc
-    _keys(source, "the plan", data, _TOP_KEYS)
+        raise problem(source, f"not TOML: {exc}") from exc
+    check_keys(source, "the plan", data, _TOP_KEYS)
     zone_name = str(data.get("timezone", timezone))
     try:
         zone = recurrence.zone_of(zone_name)
     except ValidationError as exc:
-        raise _problem(source, f"timezone {zone_name!r} is not an IANA time zone") from exc
+        raise problem(source, f"timezone {zone_name!r} is not an IANA time zone") from exc
     default_year = data.get("year", year)
     programs: list[ProgramPlan] = []
     seen: set[tuple[str, int]] = set()
     for n, table in enumerate(data.get("programs", []), start=1):
         where = f"program {n}" + (f" ({table['title']!r})" if "title" in table else "")
-        _keys(source, where, table, _PROGRAM_KEYS)
-        try:
+        check_keys(source, where, table, _PROGRAM_KEYS)
+        with _placed(source, where):
             programs.append(_program(table, zone, zone_name, default_year, source, where))
-        except CpnetworkError as exc:
-            raise _problem(source, f"{where}: {exc}") from exc
-        except (ValueError, TypeError) as exc:
-            raise _problem(source, f"{where}: {exc}") from exc
         key = (programs[-1].title, programs[-1].year)
         if key in seen:
-            raise _problem(source, f"{where}: the plan lists {key[0]!r} of {key[1]} twice")
+            raise problem(source, f"{where}: the plan lists {key[0]!r} of {key[1]} twice")
         seen.add(key)
-    return Plan(source=source, programs=tuple(programs))
+    teams = read_teams(source, data.get("teams", []), int(default_year))
+    return Plan(source=source, programs=tuple(programs), teams=teams)
 
 
 def _program(
@@ -322,30 +349,54 @@ def _program(
     if "tags" in fields:
         fields["tags"] = frozenset(fields["tags"])
     if "policy" in table:
-        _keys(source, f"{where} policy", table["policy"], _POLICY_KEYS)
+        check_keys(source, f"{where} policy", table["policy"], _POLICY_KEYS)
         fields["policy"] = _policy(table["policy"], zone)
     if "completion" in table:
         fields["completion"] = CompletionRule(**table["completion"])
+    for name in ("modules", "tracks"):
+        if name in table:
+            fields[name] = _modules(table[name], name)
     # Checked now, so a bad value names the plan's place, not the store's.
     Program(title=table["title"], program_year=int(table.get("year", default_year)), **fields)
-    sessions = tuple(
-        _session(s, zone_name, source, f"{where} session {i}")
-        for i, s in enumerate(table.get("sessions", []), start=1)
-    )
-    series = tuple(
-        _series(s, zone_name, source, f"{where} series {i}")
-        for i, s in enumerate(table.get("series", []), start=1)
-    )
+    sessions: list[dict[str, Any]] = []
+    for i, entry in enumerate(table.get("sessions", []), start=1):
+        with _placed(source, f"{where} session {i}"):
+            sessions.append(_session(entry, zone_name, source, f"{where} session {i}"))
+    series: list[dict[str, Any]] = []
+    for i, entry in enumerate(table.get("series", []), start=1):
+        with _placed(source, f"{where} series {i}"):
+            series.append(_series(entry, zone_name, source, f"{where} series {i}"))
     titles = [s["title"] for s in series]
     if len(set(titles)) != len(titles):
         raise ValueError("two series share a title; a series is known by its title")
     return ProgramPlan(
         title=table["title"],
         year=int(table.get("year", default_year)),
+        where=where,
         fields=fields,
-        sessions=sessions,
-        series=series,
+        hosts=text_list(table["hosts"], "hosts") if "hosts" in table else None,
+        partners=text_list(table["partners"], "partners") if "partners" in table else None,
+        sessions=tuple(sessions),
+        series=tuple(series),
     )
+
+
+def _modules(value: Any, name: str) -> tuple[Module, ...]:
+    """Modules or tracks: each a key (``"m1"``) or a table (``{ key = "m1", title = ... }``)."""
+    if not isinstance(value, list):
+        raise ValueError(f"{name} must be a list of keys or of {{ key, title }} tables")
+    found: list[Module] = []
+    for item in value:
+        if isinstance(item, str):
+            found.append(Module(key=item))
+        elif isinstance(item, dict) and set(item) <= {"key", "title"} and "key" in item:
+            found.append(Module(**item))
+        else:
+            raise ValueError(f"{name}: {item!r} is neither a key nor a {{ key, title }} table")
+    keys = [m.key for m in found]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"{name}: two share a key; each is known by its key")
+    return tuple(found)
 
 
 def load_plan(path: str | Path, *, timezone: str, year: int) -> Plan:
@@ -366,10 +417,26 @@ def apply_plan(
         raise ValidationError("Plan", plan.source, "a dry run cannot join a change in progress")
     changes: list[Change] = []
     with unit_of_work(context, dry_run=dry_run) as uow:
+        names = Names(uow.tx)
         for program_plan in plan.programs:
+            try:
+                program_plan = _organizations(names, program_plan)
+            except ValueError as exc:
+                raise problem(plan.source, f"{program_plan.where}: {exc}") from exc
             program = _apply_program(uow.tx, network, program_plan, changes)
-            _apply_sessions(uow.tx, network, program, program_plan, changes)
+            _apply_sessions(uow.tx, network, names, program, plan.source, program_plan, changes)
+        apply_teams(uow, network, names, plan.source, plan.teams, changes)
     return PlanResult(changes=tuple(changes), dry_run=dry_run)
+
+
+def _organizations(names: Names, plan: ProgramPlan) -> ProgramPlan:
+    """The plan with its hosts and partners found, as the program's fields."""
+    fields = dict(plan.fields)
+    if plan.hosts is not None:
+        fields["host_ids"] = names.organization_ids(plan.hosts, "hosts")
+    if plan.partners is not None:
+        fields["partner_ids"] = names.organization_ids(plan.partners, "partners")
+    return evolve(plan, fields=fields)
 
 
 def _label(program: Program | ProgramPlan) -> str:
@@ -417,11 +484,42 @@ def _when(moment: datetime, zone: str) -> str:
     )
 
 
+def _session_fields(
+    names: Names, program: Program, source: str, where: str, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A session's or series' fields with its facilitators found and its parts checked."""
+    values = dict(given)
+    try:
+        if "facilitators" in values:
+            values["facilitator_ids"] = names.member_ids(values.pop("facilitators"), "facilitators")
+        for name, parts in (("module", program.modules), ("track", program.tracks)):
+            keys = [part.key for part in parts]
+            if name in values and values[name] not in keys:
+                known = (
+                    f"its {name}s are {', '.join(map(repr, keys))}"
+                    if keys
+                    else f"it has no {name}s"
+                )
+                raise ValueError(
+                    f"{name} {values[name]!r} is not one of {_label(program)}'s: {known}"
+                )
+    except ValueError as exc:
+        raise problem(source, f"{where}: {exc}") from exc
+    return values
+
+
 def _apply_sessions(
-    tx: Any, network: Network, program: Program, plan: ProgramPlan, changes: list[Change]
+    tx: Any,
+    network: Network,
+    names: Names,
+    program: Program,
+    source: str,
+    plan: ProgramPlan,
+    changes: list[Change],
 ) -> None:
     one_offs = [s for s in tx.find(Session, {"program_id": program.id}) if s.series_id is None]
-    for ref, values in enumerate(plan.sessions, start=1):
+    for ref, given in enumerate(plan.sessions, start=1):
+        values = _session_fields(names, program, source, f"{plan.where} session {ref}", given)
         start = recurrence.instant(values["start"])
         match = next(
             (
@@ -444,7 +542,8 @@ def _apply_sessions(
             else "unchanged"
         )
         changes.append(Change(action=action, kind="session", name=name))
-    for ref, values in enumerate(plan.series, start=1):
+    for ref, given in enumerate(plan.series, start=1):
+        values = _session_fields(names, program, source, f"{plan.where} series {ref}", given)
         existing: Sequence[SessionSeries] = tx.find(
             SessionSeries, {"program_id": program.id, "title": values["title"]}
         )
