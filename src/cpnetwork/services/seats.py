@@ -15,7 +15,7 @@ from typing import Any
 
 from attrs import define, evolve, field
 
-from cpnetwork.errors import CapacityFullError, PluginError, QuotaReachedError
+from cpnetwork.errors import CapacityFullError, NotFoundError, PluginError, QuotaReachedError
 from cpnetwork.events import EnrollmentChanged
 from cpnetwork.model import (
     SEAT_STATUSES,
@@ -168,8 +168,9 @@ def open_program(uow: UnitOfWork, program_id: str) -> Program:
     """Lock the program (once per unit of work) and expire its stale offers."""
     program = uow.programs.get(program_id)
     if program is None:
-        uow.tx.lock(Program, program_id)
-        program = uow.require(Program, program_id)
+        program = uow.tx.locked(Program, program_id)
+        if program is None:
+            raise NotFoundError("Program", program_id)
         uow.programs[program_id] = program
         # The ledger's counts say whether any offer is out; only then can one expire.
         if ledger(uow, program).offered:

@@ -370,6 +370,15 @@ class Transaction(ABC):
         both take the last seat.
         """
 
+    def locked(self, cls: type[R], record_id: str) -> R | None:
+        """:meth:`lock` the record, then read it as it is now (None when missing).
+
+        A store that can do both in one statement (``SELECT … FOR UPDATE``) overrides
+        this; a refusal names ``lock``.
+        """
+        self.lock(cls, record_id)
+        return self.get(cls, record_id)
+
 
 class Storage(ABC):
     """A backend: opened from a URL by the ``open_storage`` hook."""

@@ -344,14 +344,16 @@ class SQLStorage(Storage):
             lambda: table.delete().where(table.c.id == sa.bindparam("key")),
         )
 
-    def locking(self, mapped: MappedKind) -> Prepared:
-        """``SELECT id … WHERE id = :key FOR UPDATE`` (PostgreSQL), prepared."""
+    def locking(self, mapped: MappedKind, *, read: bool = False) -> Prepared:
+        """``SELECT id … WHERE id = :key FOR UPDATE`` (PostgreSQL), prepared.
+
+        With ``read`` it selects the whole row: the lock and the read in one statement.
+        """
         table = mapped.table
+        columns = [table] if read else [table.c.id]
         return self.prepared(
-            ("lock", mapped.kind.cls),
-            lambda: (
-                sa.select(table.c.id).where(table.c.id == sa.bindparam("key")).with_for_update()
-            ),
+            ("lock", mapped.kind.cls, read),
+            lambda: sa.select(*columns).where(table.c.id == sa.bindparam("key")).with_for_update(),
         )
 
     def counting(
@@ -667,6 +669,17 @@ class SQLTransaction(Transaction):
             statement = self._storage.locking(mapped)
             statement.rows(statement.execute(self._connection, {"key": record_id}))
         # SQLite: BEGIN IMMEDIATE already holds the database's write lock.
+
+    @_translated("lock")
+    def locked(self, cls: type[R], record_id: str) -> R | None:
+        self._writable("lock")
+        mapped = self._mapped(cls)
+        if self._connection.dialect.name != "postgresql":
+            return self.get(cls, record_id)  # BEGIN IMMEDIATE holds the write lock
+        statement = self._storage.locking(mapped, read=True)
+        rows = statement.rows(statement.execute(self._connection, {"key": record_id}))
+        record: R | None = mapped.from_values(rows[0]) if rows else None
+        return record
 
     # writes ------------------------------------------------------------------
     @_translated("insert")

@@ -1192,6 +1192,37 @@ class StorageConformance:
             tx.lock(m.Program, "missing")
             tx.update(attrs.evolve(program, title="Academy 2024"))
 
+    def test_locked_reads_the_record_it_locks(self, store: Storage) -> None:
+        program = m.Program(title="Academy", program_year=2024)
+        with store.transaction() as tx:
+            tx.insert(program)
+        with store.transaction() as tx:
+            assert tx.locked(m.Program, program.id) == program
+            assert tx.locked(m.Program, "missing") is None
+            tx.update(attrs.evolve(program, title="Academy 2024"))
+
+    def test_locked_serializes_concurrent_writers(self, store: Storage) -> None:
+        if not self.concurrent_writers:
+            pytest.skip(f"{type(self).__name__} does not run transactions from several threads")
+        program = m.Program(title="Academy", program_year=2024, description="0")
+        with store.transaction() as tx:
+            tx.insert(program)
+        writers = 6
+        start = threading.Barrier(writers)
+
+        def bump(_: int) -> None:
+            start.wait(timeout=10)
+            with store.transaction() as tx:
+                found = tx.locked(m.Program, program.id)
+                assert found is not None
+                tx.update(attrs.evolve(found, description=str(int(found.description) + 1)))
+
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            list(pool.map(bump, range(writers)))
+        with store.transaction() as tx:
+            final = tx.get(m.Program, program.id)
+            assert final is not None and final.description == str(writers)
+
     def test_lock_serializes_concurrent_writers(self, store: Storage) -> None:
         if not self.concurrent_writers:
             pytest.skip(f"{type(self).__name__} does not run transactions from several threads")
@@ -1324,16 +1355,17 @@ class StorageConformance:
         member = _member("ada@example.org", id="m1", county="Alameda")
         with store.transaction() as tx:
             tx.insert(member)
-        writes: dict[str, Callable[[Any], None]] = {
-            "insert": lambda tx: tx.insert(_member("grace@example.org")),
-            "insert_many": lambda tx: tx.insert_many([_member("many@example.org")]),
-            "update": lambda tx: tx.update(attrs.evolve(member, county="Fresno")),
-            "delete": lambda tx: tx.delete(m.Member, member.id),
-            "lock": lambda tx: tx.lock(m.Member, member.id),
-            "claim": lambda tx: tx.claim(m.Member, {"county": "Alameda"}),
-            "delete_where": lambda tx: tx.delete_where(m.Member, {"county": "Alameda"}),
-        }
-        for operation, write in writes.items():
+        writes: list[tuple[str, Callable[[Any], None]]] = [
+            ("insert", lambda tx: tx.insert(_member("grace@example.org"))),
+            ("insert_many", lambda tx: tx.insert_many([_member("many@example.org")])),
+            ("update", lambda tx: tx.update(attrs.evolve(member, county="Fresno"))),
+            ("delete", lambda tx: tx.delete(m.Member, member.id)),
+            ("lock", lambda tx: tx.lock(m.Member, member.id)),
+            ("lock", lambda tx: tx.locked(m.Member, member.id)),
+            ("claim", lambda tx: tx.claim(m.Member, {"county": "Alameda"})),
+            ("delete_where", lambda tx: tx.delete_where(m.Member, {"county": "Alameda"})),
+        ]
+        for operation, write in writes:
             with store.transaction(read_only=True) as tx:
                 with pytest.raises(StorageError) as raised:
                     write(tx)
