@@ -36,7 +36,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 from cpnetwork.errors import (
     DuplicateError,
@@ -327,12 +327,28 @@ class SQLStorage(Storage):
         return self.prepared(("insert", mapped.kind.cls), build)
 
     def updating(self, mapped: MappedKind) -> Prepared:
-        """``UPDATE … SET every column WHERE id = :key``, prepared."""
+        """``UPDATE … SET every column WHERE id = :key``, prepared.
+
+        On PostgreSQL a refused row aborts the transaction unless the statement runs
+        in a savepoint (two more round trips), so there an update of a kind with
+        unique keys checks them in its own WHERE: ``NOT EXISTS`` another row holding
+        the new values.  It then updates nothing instead of failing, and
+        :meth:`SQLTransaction.update` tells a taken key from a missing record.
+        """
         table = mapped.table
+        guarded = self._engine.dialect.name == "postgresql" and bool(mapped.kind.unique)
 
         def build() -> ClauseElement:
             values = {c.name: sa.bindparam(f"v_{c.name}", type_=c.type) for c in table.columns}
-            return table.update().where(table.c.id == sa.bindparam("key")).values(values)
+            condition: ColumnElement[bool] = table.c.id == sa.bindparam("key")
+            for key in mapped.kind.unique if guarded else ():
+                other = table.alias()
+                holder = sa.select(other.c.id).where(
+                    other.c.id != sa.bindparam("key"),
+                    *(other.c[name] == values[name] for name in key),
+                )
+                condition = sa.and_(condition, ~sa.exists(holder))
+            return table.update().where(condition).values(values)
 
         return self.prepared(("update", mapped.kind.cls), build)
 
@@ -807,20 +823,20 @@ class SQLTransaction(Transaction):
         statement = self._storage.updating(mapped)
         values = {f"v_{name}": value for name, value in mapped.to_row(record).items()}
         values["key"] = record.id
-        # SQLite undoes only the refused statement and keeps the transaction going;
-        # PostgreSQL aborts the whole transaction unless the statement has a savepoint.
+        # SQLite undoes only a refused statement and keeps the transaction going; on
+        # PostgreSQL the statement itself leaves out a row whose unique key is taken.
         try:
-            if not mapped.kind.unique or self._connection.dialect.name == "sqlite":
-                cursor = statement.execute(self._connection, values)
-            else:
-                with self._connection.begin_nested():
-                    cursor = statement.execute(self._connection, values)
+            cursor = statement.execute(self._connection, values)
         except self._storage.refusals:
-            raise self._duplicate(mapped, record) from None
+            raise self._taken_key(mapped, record) from None
         updated = cursor.rowcount
         cursor.close()
         if updated == 0:
-            raise NotFoundError(mapped.record_name, record.id)
+            table = mapped.table
+            present = sa.select(table.c.id).where(table.c.id == record.id)
+            if self._connection.execute(present).first() is None:
+                raise NotFoundError(mapped.record_name, record.id)
+            raise self._taken_key(mapped, record)
 
     @_translated("delete")
     def delete(self, cls: type, record_id: str) -> None:
@@ -834,10 +850,15 @@ class SQLTransaction(Transaction):
 
     def _duplicate(self, mapped: MappedKind, record: Any) -> DuplicateError:
         """The DuplicateError for a refused write, naming the key that is taken."""
-        table, row = mapped.table, mapped.to_row(record)
+        table = mapped.table
         taken = sa.select(table.c.id).where(table.c.id == record.id)
         if self._connection.execute(taken).first() is not None:
             return DuplicateError(mapped.record_name, record.id, "id is already taken")
+        return self._taken_key(mapped, record)
+
+    def _taken_key(self, mapped: MappedKind, record: Any) -> DuplicateError:
+        """The DuplicateError naming which unique key of ``record`` another row holds."""
+        table, row = mapped.table, mapped.to_row(record)
         for key in mapped.kind.unique:
             values = tuple(row[name] for name in key)
             if None in values:

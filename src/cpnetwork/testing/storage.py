@@ -496,6 +496,7 @@ class StorageConformance:
             # The refusal undid only itself: the transaction goes on and commits.
             tx.update(attrs.evolve(grace, given_name="Grace"))
         assert raised.value.record_id == grace.id
+        assert "email='ada@example.org' is already taken" in str(raised.value)
         with store.transaction() as tx:
             assert tx.get(m.Member, grace.id) == attrs.evolve(grace, given_name="Grace")
             assert tx.get(m.Member, ada.id) == attrs.evolve(ada, given_name="Ada")
