@@ -21,6 +21,7 @@ from cpnetwork.errors import (
     EnrollmentClosedError,
     IllegalTransitionError,
     NotEligibleError,
+    NotFoundError,
     PluginError,
     QuotaReachedError,
     ValidationError,
@@ -41,6 +42,7 @@ from cpnetwork.model import (
 from cpnetwork.model import _validators as v
 from cpnetwork.services import naming, seats
 from cpnetwork.services.unit_of_work import UnitOfWork
+from cpnetwork.storage import Related
 
 S = EnrollmentStatus
 
@@ -122,7 +124,7 @@ def form_action(program: Program) -> str:
 
 def enter(uow: UnitOfWork, command: Enter) -> Enrollment:
     program = seats.open_program(uow, command.program_id)
-    member = uow.require(Member, command.member_id)
+    member, existing = _entrant(uow, command.member_id, program.id)
     action = command.action or form_action(program)
     policy = program.policy
     if policy.mode not in MODES[action]:
@@ -132,7 +134,6 @@ def enter(uow: UnitOfWork, command: Enter) -> Enrollment:
             f"{naming.program_label(program)} enrolls by {policy.mode.value}; "
             f"{naming.member_label(member)} cannot {action}",
         )
-    existing = uow.tx.find_one(Enrollment, {"program_id": program.id, "member_id": member.id})
     if existing is not None:
         existing.check_step(
             action,
@@ -166,6 +167,30 @@ def enter(uow: UnitOfWork, command: Enter) -> Enrollment:
     return seats.transition(
         uow, candidate, to, actor=who, reason=reason, new=existing is None, **extra
     )
+
+
+def _entrant(uow: UnitOfWork, member_id: str, program_id: str) -> tuple[Member, Enrollment | None]:
+    """The member and their enrollment in the program, if any, in one read.
+
+    The member's organizations come with them, into the unit of work's cache, so
+    eligibility and the enrollment's snapshot read none again.
+    """
+    member, related = uow.tx.get_with(
+        Member,
+        member_id,
+        {
+            "enrollment": Related(Enrollment, on="member_id", where={"program_id": program_id}),
+            "organizations": Related(Organization, via="affiliations.organization_id"),
+        },
+    )
+    if member is None:
+        raise NotFoundError("Member", member_id)
+    known: dict[str, Organization | None] = uow.cache.setdefault(Organization, {})
+    found = {organization.id: organization for organization in related["organizations"]}
+    for affiliation in member.affiliations:
+        known.setdefault(affiliation.organization_id, found.get(affiliation.organization_id))
+    enrollment = related["enrollment"]
+    return member, enrollment[0] if enrollment else None
 
 
 def check_eligibility(uow: UnitOfWork, program: Program, member: Member) -> None:

@@ -153,6 +153,39 @@ class Each:
 
 
 @frozen
+class Related:
+    """Records :meth:`Transaction.get_with` reads along with a record.
+
+    ``on`` names a field of ``cls`` holding the record's id (an enrollment's
+    ``member_id``); ``via`` names a collection field of the record and the key of its
+    items holding ``cls`` ids (``"affiliations.organization_id"``).  Give one of the
+    two.  ``where`` narrows them further, as in ``find``.
+    """
+
+    cls: type
+    on: str | None = None
+    via: str | None = None
+    where: Mapping[str, Any] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.on is None) == (self.via is None):
+            raise ValueError("Related takes one of on= and via=")
+        if self.via is not None and "." not in self.via:
+            raise ValueError(f"via={self.via!r} must name a field and its items' key")
+
+    def ids_in(self, record: Any) -> list[str]:
+        """The ids ``via`` lists in ``record``, in order, once each."""
+        assert self.via is not None
+        field_name, _, key = self.via.partition(".")
+        ids: dict[str, None] = {}
+        for item in getattr(record, field_name, None) or ():
+            value = item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+            if isinstance(value, str):
+                ids[value] = None
+        return list(ids)
+
+
+@frozen
 class Matching:
     """A ``where`` value: among the ``field`` values of ``cls`` records matching ``where``.
 
@@ -369,6 +402,30 @@ class Transaction(ABC):
         Capacity and quota checks lock their program first, so two writers never
         both take the last seat.
         """
+
+    def get_with(
+        self, cls: type[R], record_id: str, related: Mapping[str, Related]
+    ) -> tuple[R | None, dict[str, list[Any]]]:
+        """A record and, by name, the records ``related`` describes (see :class:`Related`).
+
+        Each list is in id order; a missing record gives None and empty lists.  This
+        reads one query per relation; a store that can join them in one statement
+        (the SQL store) overrides it.
+        """
+        record = self.get(cls, record_id)
+        found: dict[str, list[Any]] = {name: [] for name in related}
+        if record is None:
+            return None, found
+        for name, relation in related.items():
+            if relation.on is not None:
+                where = {**relation.where, relation.on: record_id}
+            else:
+                ids = relation.ids_in(record)
+                if not ids:
+                    continue
+                where = {**relation.where, "id": ids}
+            found[name] = self.find(relation.cls, where)
+        return record, found
 
     def locked(self, cls: type[R], record_id: str) -> R | None:
         """:meth:`lock` the record, then read it as it is now (None when missing).

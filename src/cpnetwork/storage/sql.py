@@ -45,10 +45,12 @@ from cpnetwork.errors import (
     StorageError,
     ValidationError,
 )
+from cpnetwork.storage import sql_joined
 from cpnetwork.storage.base import (
     Aggregate,
     GroupBy,
     RecordKind,
+    Related,
     Storage,
     Transaction,
     Where,
@@ -685,6 +687,25 @@ class SQLTransaction(Transaction):
             statement = self._storage.locking(mapped)
             statement.rows(statement.execute(self._connection, {"key": record_id}))
         # SQLite: BEGIN IMMEDIATE already holds the database's write lock.
+
+    @_translated("get_with")
+    def get_with(
+        self, cls: type[R], record_id: str, related: Mapping[str, Related]
+    ) -> tuple[R | None, dict[str, list[Any]]]:
+        """One statement joining the relations (see :mod:`~cpnetwork.storage.sql_joined`)."""
+        main = self._mapped(cls)
+        resolved = sql_joined.relations(main, related, self._mapped)
+        if resolved is None:
+            return super().get_with(cls, record_id, related)
+        found, values = resolved
+        dialect = self._connection.dialect
+        statement = self._storage.prepared(
+            ("get_with", cls, tuple(relation.key for relation in found)),
+            lambda: sql_joined.joined_select(main, found, dialect),
+        )
+        rows = statement.rows(statement.execute(self._connection, {**values, "id": record_id}))
+        record, lists = sql_joined.split_rows(main, found, rows)
+        return record, lists
 
     @_translated("lock")
     def locked(self, cls: type[R], record_id: str) -> R | None:

@@ -397,16 +397,17 @@ ShapeEntry = tuple[Any, ...]
 
 
 def where_shape(
-    mapped: MappedKind, where: Where | None
+    mapped: MappedKind, where: Where | None, prefix: str = "w"
 ) -> tuple[tuple[ShapeEntry, ...], dict[str, Any]] | None:
     """What a prepared statement for ``where`` depends on, and its parameters.
 
     Plain comparisons of scalar fields with single values (the commonest reads: a
     member by email, a program's sessions, its seats by status) give the same
     statement whatever the values, so it is compiled once and run with them bound as
-    ``w0``, ``w1``...  None, and short collections (a set of statuses), are part of
-    the shape.  Anything else (dotted keys, ``__has``, Matching, long collections)
-    returns None and is built afresh by :func:`where_clause`.
+    ``w0``, ``w1``... (``prefix`` names them).  None, and short collections (a set
+    of statuses), are part of the shape.  Anything else (dotted keys, ``__has``,
+    Matching, long collections) returns None and is built afresh by
+    :func:`where_clause`.
     """
     shape: list[ShapeEntry] = []
     values: dict[str, Any] = {}
@@ -430,12 +431,12 @@ def where_shape(
             shape.append((key, "values", items))
         else:
             shape.append((key, "bound"))
-            values[f"w{number}"] = plain(value)
+            values[f"{prefix}{number}"] = plain(value)
     return tuple(shape), values
 
 
 def where_template(
-    mapped: MappedKind, shape: tuple[ShapeEntry, ...], dialect: sa.Dialect
+    mapped: MappedKind, shape: tuple[ShapeEntry, ...], dialect: sa.Dialect, prefix: str = "w"
 ) -> ColumnElement[bool]:
     """The condition of a shape from :func:`where_shape`, its values as parameters.
 
@@ -447,7 +448,7 @@ def where_template(
         value: Any
         if given == "bound":
             column = mapped.table.c[split_condition(key)[0]]
-            value = sa.bindparam(f"w{number}", type_=column.type)
+            value = sa.bindparam(f"{prefix}{number}", type_=column.type)
         elif given == "values":
             value = list(items[0])
         else:

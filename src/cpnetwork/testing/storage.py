@@ -40,6 +40,7 @@ from cpnetwork.storage.base import (
     Matching,
     Month,
     RecordKind,
+    Related,
     Storage,
     Transaction,
 )
@@ -1192,6 +1193,69 @@ class StorageConformance:
             tx.lock(m.Program, program.id)
             tx.lock(m.Program, "missing")
             tx.update(attrs.evolve(program, title="Academy 2024"))
+
+    # a record with its related records ------------------------------------------
+    def test_get_with_reads_children_and_listed_records(self, store: Storage) -> None:
+        office = m.Organization(name="County Office", kind="county_office")
+        museum = m.Organization(name="Museum", kind="museum")
+        elsewhere = m.Organization(name="Elsewhere", kind="museum")
+        ada = _member(
+            "ada@example.org",
+            affiliations=[{"organization_id": museum.id}, {"organization_id": office.id}],
+        )
+        grace = _member("grace@example.org")
+        enrollments = [
+            _enrollment("p1", ada.id, "enrolled"),
+            _enrollment("p2", ada.id, "applied"),
+            _enrollment("p1", grace.id, "enrolled"),
+        ]
+        with store.transaction() as tx:
+            tx.insert_many([office, museum, elsewhere, ada, grace, *enrollments])
+        related = {
+            "in_p1": Related(m.Enrollment, on="member_id", where={"program_id": "p1"}),
+            "all": Related(m.Enrollment, on="member_id"),
+            "organizations": Related(m.Organization, via="affiliations.organization_id"),
+        }
+        with store.transaction(read_only=True) as tx:
+            # Two relations of one kind: the store may read them apart, same answer.
+            record, found = tx.get_with(m.Member, ada.id, related)
+            assert record == ada
+            assert found["in_p1"] == [enrollments[0]]
+            assert found["all"] == sorted(enrollments[:2], key=_by_id)
+            assert found["organizations"] == sorted([office, museum], key=_by_id)
+            one = {"in_p1": related["in_p1"], "organizations": related["organizations"]}
+            assert tx.get_with(m.Member, ada.id, one) == (
+                ada,
+                {"in_p1": [enrollments[0]], "organizations": sorted([office, museum], key=_by_id)},
+            )
+            # No related records, and no record at all.
+            assert tx.get_with(m.Member, grace.id, one) == (
+                grace,
+                {"in_p1": [enrollments[2]], "organizations": []},
+            )
+            assert tx.get_with(m.Member, "missing", one) == (
+                None,
+                {"in_p1": [], "organizations": []},
+            )
+
+    def test_get_with_sees_the_transaction_s_own_writes(self, store: Storage) -> None:
+        ada = _member("ada@example.org")
+        with store.transaction() as tx:
+            tx.insert(ada)
+            enrollment = _enrollment("p1", ada.id, "enrolled")
+            tx.insert(enrollment)
+            record, found = tx.get_with(
+                m.Member, ada.id, {"enrollments": Related(m.Enrollment, on="member_id")}
+            )
+            assert record == ada and found == {"enrollments": [enrollment]}
+
+    def test_related_takes_one_way_to_its_records(self) -> None:
+        with pytest.raises(ValueError):
+            Related(m.Enrollment)
+        with pytest.raises(ValueError):
+            Related(m.Enrollment, on="member_id", via="affiliations.organization_id")
+        with pytest.raises(ValueError):
+            Related(m.Organization, via="affiliations")
 
     def test_locked_reads_the_record_it_locks(self, store: Storage) -> None:
         program = m.Program(title="Academy", program_year=2024)
