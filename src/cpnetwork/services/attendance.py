@@ -211,6 +211,8 @@ def _earlier_records(
 
 #: Rows checked and written together by :func:`record_attendance`.
 CHUNK_ROWS = 20_000
+#: A call of at most this many rows looks up the records it replaces directly.
+LOOKUP_ROWS = 100
 
 
 class SeenPairs:
@@ -301,10 +303,17 @@ def record_attendance(uow: UnitOfWork, sheet: AttendanceSheet) -> list[Attendanc
         )
         extra = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
         raise NotFoundError("Member", first, f"not found (row {number}){extra}")
-    # Only sessions that held records before this unit of work can hold one to replace;
-    # a repeat within this unit of work in any other is refused by the store's key.
-    history = _held_before(uow, {r.session_id for r in records})
-    stored = [r for r in records if r.session_id in history]
+    if sheet.first_row == 1 and len(batch) < CHUNK_ROWS and len(records) <= LOOKUP_ROWS:
+        # A call of a few rows in one sheet (a check-in at the door) asks for the
+        # records they replace at once: one query, where asking which sessions held
+        # any first would be two.
+        stored = records
+    else:
+        # Only sessions that held records before this unit of work can hold one to
+        # replace; a repeat within this unit of work in any other is refused by the
+        # store's key.
+        history = _held_before(uow, {r.session_id for r in records})
+        stored = [r for r in records if r.session_id in history]
     existing = _earlier_records(uow.tx, stored, seen) if stored else {}
     for index, record in enumerate(records):
         earlier = existing.get((record.session_id, record.member_id))

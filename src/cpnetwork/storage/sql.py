@@ -118,6 +118,10 @@ CORE_CLASSES: dict[str, type] = {kind.name: kind.cls for kind in CORE_KINDS}
 CORE_TABLES = frozenset(CORE_CLASSES)
 
 
+#: Prepared statements a store keeps (one per kind and shape of call).
+PREPARED_KEPT = 2048
+
+
 class SQLStorage(Storage):
     """A store in a SQLite file or a PostgreSQL database (see the module docstring).
 
@@ -277,6 +281,8 @@ class SQLStorage(Storage):
         """The statement ``build`` makes, compiled once under ``key`` (see sql_prepared)."""
         found = self._prepared.get(key)
         if found is None:
+            if len(self._prepared) >= PREPARED_KEPT:
+                self._prepared.clear()  # shapes come from code, so this is a safety net
             found = self._prepared[key] = Prepared(build(), self._engine.dialect)
         return found
 
@@ -296,7 +302,7 @@ class SQLStorage(Storage):
         See :func:`~cpnetwork.storage.sql_query.where_shape`; any other ``where``
         returns None and is built as usual.
         """
-        found = where_shape(mapped, where)
+        found = where_shape(mapped, where, self._engine.dialect)
         if found is None:
             return None
         shape, values = found
@@ -380,7 +386,7 @@ class SQLStorage(Storage):
         """A prepared grouped ``count`` (plain fields only), as :meth:`by_values`."""
         if not all(isinstance(entry, str) for entry in group_by):
             return None
-        found = where_shape(mapped, where)
+        found = where_shape(mapped, where, self._engine.dialect)
         if found is None:
             return None
         shape, values = found
@@ -694,11 +700,11 @@ class SQLTransaction(Transaction):
     ) -> tuple[R | None, dict[str, list[Any]]]:
         """One statement joining the relations (see :mod:`~cpnetwork.storage.sql_joined`)."""
         main = self._mapped(cls)
-        resolved = sql_joined.relations(main, related, self._mapped)
+        dialect = self._connection.dialect
+        resolved = sql_joined.relations(main, related, self._mapped, dialect)
         if resolved is None:
             return super().get_with(cls, record_id, related)
         found, values = resolved
-        dialect = self._connection.dialect
         statement = self._storage.prepared(
             ("get_with", cls, tuple(relation.key for relation in found)),
             lambda: sql_joined.joined_select(main, found, dialect),
@@ -742,6 +748,10 @@ class SQLTransaction(Transaction):
         cannot be read twice, so it is written guarded from the start.
         """
         self._writable("insert_many")
+        if isinstance(records, Sequence) and len(records) == 1:
+            # One row is one statement, refused whole or written: no savepoint to undo.
+            self._insert_one(self._mapped(type(records[0])), records[0])
+            return
         if isinstance(records, Sequence):
             try:
                 self._write_chunks(records, guarded=False)

@@ -37,7 +37,7 @@ class Relation:
 
 
 def relations(
-    main: MappedKind, related: Mapping[str, Related], resolve: Any
+    main: MappedKind, related: Mapping[str, Related], resolve: Any, dialect: sa.Dialect
 ) -> tuple[list[Relation], dict[str, Any]] | None:
     """The relations and their parameters; None when one statement cannot hold them.
 
@@ -53,7 +53,7 @@ def relations(
         if mapped.kind.cls in tables or not _joinable(main, mapped, relation):
             return None
         tables.add(mapped.kind.cls)
-        shaped = where_shape(mapped, relation.where, prefix=f"r{number}_")
+        shaped = where_shape(mapped, relation.where, dialect, prefix=f"r{number}_")
         if shaped is None:
             return None
         shape, params = shaped

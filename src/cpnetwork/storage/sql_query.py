@@ -36,8 +36,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
 
 from cpnetwork.errors import ValidationError
 from cpnetwork.storage.base import (
@@ -139,26 +140,52 @@ def _item_kind(mapped: MappedKind, name: str, sample: Any) -> ColumnKind:
     return ColumnKind.TEXT
 
 
+def _bound_collection(
+    mapped: MappedKind, name: str, expr: ColumnElement[Any], values: list[Any], dialect: sa.Dialect
+) -> tuple[Any, TypeEngine[Any]]:
+    """A collection as the one parameter ``_in_bound`` compares with, and its type.
+
+    Each value goes through the column type's bind processor first: JSON text of the
+    values on SQLite, an array of them on PostgreSQL.
+    """
+    processor = expr.type.dialect_impl(dialect).bind_processor(dialect)
+    bound = values if processor is None else [processor(v) for v in values]
+    if dialect.name == "postgresql":
+        return bound, postgresql.ARRAY(_ARRAY_ITEMS[_item_kind(mapped, name, _sample(values))])
+    try:
+        return json.dumps(bound), sa.Text()
+    except (TypeError, ValueError):
+        raise _refuse(mapped, f"{name}: cannot compare with {values[:3]!r}...") from None
+
+
+def _in_bound(
+    expr: ColumnElement[Any], bound: BindParameter[Any], dialect: sa.Dialect
+) -> ColumnElement[bool]:
+    """``expr IN`` the values of one bound parameter (see the module docstring)."""
+    if dialect.name == "postgresql":
+        return expr == sa.any_(sa.cast(bound, bound.type))
+    items: sa.Select[tuple[Any]] = sa.select(sa.column("value")).select_from(
+        sa.func.json_each(bound)
+    )
+    return expr.in_(items.scalar_subquery())
+
+
 def _member_of(
     mapped: MappedKind, name: str, expr: ColumnElement[Any], values: list[Any], dialect: sa.Dialect
 ) -> ColumnElement[bool]:
     """``expr IN values`` with the values bound as one parameter (see the module docstring)."""
-    processor = expr.type.dialect_impl(dialect).bind_processor(dialect)
-    bound = values if processor is None else [processor(v) for v in values]
-    if dialect.name == "postgresql":
-        item = _ARRAY_ITEMS[_item_kind(mapped, name, _sample(values))]
-        array = sa.cast(
-            sa.bindparam(None, bound, type_=postgresql.ARRAY(item)), postgresql.ARRAY(item)
-        )
-        return expr == sa.any_(array)
-    try:
-        text = json.dumps(bound)
-    except (TypeError, ValueError):
-        raise _refuse(mapped, f"{name}: cannot compare with {values[:3]!r}...") from None
-    items: sa.Select[tuple[Any]] = sa.select(sa.column("value")).select_from(
-        sa.func.json_each(sa.bindparam(None, text, type_=sa.Text()))
-    )
-    return expr.in_(items.scalar_subquery())
+    value, kind = _bound_collection(mapped, name, expr, values, dialect)
+    return _in_bound(expr, sa.bindparam(None, value, type_=kind), dialect)
+
+
+def _in_condition(
+    op: str, expr: ColumnElement[Any], member: ColumnElement[bool], *, with_none: bool
+) -> ColumnElement[bool]:
+    """A collection's condition: ``__ne`` never matches a missing value; None in an
+    ``eq`` collection matches one."""
+    if op == "ne":
+        return sa.and_(expr.is_not(None), sa.not_(member))
+    return sa.or_(member, expr.is_(None)) if with_none else member
 
 
 def _matching(
@@ -199,16 +226,13 @@ def condition(
         many = is_collection(value)
         values = [plain(v) for v in value] if many else [plain(value)]
         present = [v for v in values if v is not None]
+        if many:
+            member = _member_of(mapped, name, expr, present, dialect)
+            return _in_condition(op, expr, member, with_none=len(present) < len(values))
         if op == "ne":
             known = expr.is_not(None)
-            if many:
-                return sa.and_(known, sa.not_(_member_of(mapped, name, expr, present, dialect)))
             return sa.and_(known, expr != present[0]) if present else known
-        if not many:
-            return expr.is_(None) if not present else expr == present[0]
-        if len(present) < len(values):
-            return sa.or_(_member_of(mapped, name, expr, present, dialect), expr.is_(None))
-        return _member_of(mapped, name, expr, present, dialect)
+        return expr.is_(None) if not present else expr == present[0]
     if value is None or is_collection(value):
         raise _refuse(mapped, f"{key}: compare with a single value, not {value!r}")
     result: ColumnElement[bool] = _COMPARE[op](expr, plain(value))
@@ -387,27 +411,23 @@ def numeric_column(mapped: MappedKind, name: str) -> ColumnElement[Any]:
     return column
 
 
-#: Collections of at most this many values are written into a prepared statement.
-PREPARED_COLLECTION = 16
-
 #: One ``where`` entry of a prepared shape: its key, and how its value is given.
-#: ``("key", "bound")`` takes a parameter; ``("key", None)`` is NULL;
-#: ``("key", "values", (...))`` is a short collection written into the statement.
+#: ``("key", "bound")`` takes a parameter; ``("key", None)`` is NULL; ``("key",
+#: "many", with_none)`` is a collection, bound as one parameter.
 ShapeEntry = tuple[Any, ...]
 
 
 def where_shape(
-    mapped: MappedKind, where: Where | None, prefix: str = "w"
+    mapped: MappedKind, where: Where | None, dialect: sa.Dialect, prefix: str = "w"
 ) -> tuple[tuple[ShapeEntry, ...], dict[str, Any]] | None:
     """What a prepared statement for ``where`` depends on, and its parameters.
 
-    Plain comparisons of scalar fields with single values (the commonest reads: a
-    member by email, a program's sessions, its seats by status) give the same
-    statement whatever the values, so it is compiled once and run with them bound as
-    ``w0``, ``w1``... (``prefix`` names them).  None, and short collections (a set
-    of statuses), are part of the shape.  Anything else (dotted keys, ``__has``,
-    Matching, long collections) returns None and is built afresh by
-    :func:`where_clause`.
+    Plain comparisons of scalar fields (the commonest reads: a member by email, a
+    program's sessions, its seats by status) give the same statement whatever the
+    values, so it is compiled once and run with them bound as ``w0``, ``w1``...
+    (``prefix`` names them).  A collection is one parameter, as in
+    :func:`where_clause`.  Anything else (dotted keys, ``__has``, Matching) returns
+    None and is built afresh by :func:`where_clause`.
     """
     shape: list[ShapeEntry] = []
     values: dict[str, Any] = {}
@@ -421,14 +441,14 @@ def where_shape(
                 return None  # refused by where_clause, with its message
             shape.append((key, None))
         elif is_collection(value):
-            items = tuple(plain(v) for v in value)
-            if op not in ("eq", "ne") or len(items) > PREPARED_COLLECTION:
+            if op not in ("eq", "ne"):
                 return None
-            try:
-                hash(items)
-            except TypeError:
-                return None
-            shape.append((key, "values", items))
+            given = [plain(v) for v in value]
+            present = [v for v in given if v is not None]
+            column = mapped.table.c[name]
+            bound, _ = _bound_collection(mapped, name, column, present, dialect)
+            shape.append((key, "many", len(present) < len(given)))
+            values[f"{prefix}{number}"] = bound
         else:
             shape.append((key, "bound"))
             values[f"{prefix}{number}"] = plain(value)
@@ -440,18 +460,21 @@ def where_template(
 ) -> ColumnElement[bool]:
     """The condition of a shape from :func:`where_shape`, its values as parameters.
 
-    Each entry goes through :func:`condition`, so a prepared ``where`` means what
-    ``where_clause`` means; only the bound values are left as parameters.
+    Single values and None go through :func:`condition` and collections through the
+    same ``_in_bound`` and ``_in_condition``, so a prepared ``where`` means what
+    ``where_clause`` means; only the values are left as parameters.
     """
     conditions = []
-    for number, (key, given, *items) in enumerate(shape):
-        value: Any
-        if given == "bound":
-            column = mapped.table.c[split_condition(key)[0]]
-            value = sa.bindparam(f"{prefix}{number}", type_=column.type)
-        elif given == "values":
-            value = list(items[0])
-        else:
-            value = None
+    for number, (key, given, *extra) in enumerate(shape):
+        name, op = split_condition(key)
+        column = mapped.table.c[name]
+        if given == "many":
+            # A PostgreSQL array's item type follows the column (never a JSON key here).
+            _, kind = _bound_collection(mapped, name, column, [], dialect)
+            bound = sa.bindparam(f"{prefix}{number}", type_=kind)
+            member = _in_bound(column, bound, dialect)
+            conditions.append(_in_condition(op, column, member, with_none=extra[0]))
+            continue
+        value = sa.bindparam(f"{prefix}{number}", type_=column.type) if given else None
         conditions.append(condition(mapped, key, value, dialect))
     return sa.and_(sa.true(), *conditions)
