@@ -52,31 +52,34 @@ class SeatLedger:
     program: Program
     taken: int
     held: dict[str, Counter[Any]]
-    #: Seats held by status: ``offered`` says whether an offer can be waiting to expire.
+    #: Seats held by status.
     by_status: Counter[str]
+    #: Offers out whose time had passed when the ledger was counted.
+    expired_offers: int = 0
     _queue: int | None = field(default=None)
     #: The unit of work the ledger counts in: messages read names through it.
     _uow: UnitOfWork | None = field(default=None)
 
     @classmethod
     def load(cls, uow: UnitOfWork, program: Program) -> SeatLedger:
-        """Count the seats held now: one grouped count in the store."""
+        """Count the seats held now, and the offers past their time: one grouped query."""
         fields = sorted({QUOTA_FIELD[quota.scope] for quota in program.policy.quotas})
-        counts = uow.tx.count(
-            Enrollment, {"program_id": program.id, "status": SEATS}, group_by=["status", *fields]
+        groups = uow.tx.aggregate(
+            Enrollment,
+            {"program_id": program.id, "status": SEATS},
+            group_by=["status", *fields],
+            counts={"expired": {"offer_expires_at__le": uow.now}},
         )
         held: dict[str, Counter[Any]] = {name: Counter() for name in fields}
         by_status: Counter[str] = Counter()
-        for (status, *key), n in counts.items():
-            by_status[status] += n
+        expired = 0
+        for (status, *key), group in groups.items():
+            by_status[status] += group.count
+            expired += group.counts["expired"]
             for name, value in zip(fields, key, strict=True):
-                held[name][value] += n
-        return cls(program, sum(counts.values()), held, by_status, uow=uow)
-
-    @property
-    def offered(self) -> int:
-        """Seats held by offers not yet taken up (or expired)."""
-        return self.by_status[EnrollmentStatus.OFFERED.value]
+                held[name][value] += group.count
+        taken = sum(by_status.values())
+        return cls(program, taken, held, by_status, expired_offers=expired, uow=uow)
 
     @property
     def capacity(self) -> int | None:
@@ -172,8 +175,8 @@ def open_program(uow: UnitOfWork, program_id: str) -> Program:
         if program is None:
             raise NotFoundError("Program", program_id)
         uow.programs[program_id] = program
-        # The ledger's counts say whether any offer is out; only then can one expire.
-        if ledger(uow, program).offered:
+        # The ledger counts the offers past their time; only then is there one to expire.
+        if ledger(uow, program).expired_offers:
             expire_offers(uow, program)
     return program
 

@@ -78,6 +78,8 @@ from cpnetwork.storage.sql_migrate import (
 )
 from cpnetwork.storage.sql_prepared import Prepared
 from cpnetwork.storage.sql_query import (
+    ShapeEntry,
+    aggregate_select,
     grouping,
     numeric_column,
     order_clauses,
@@ -380,6 +382,47 @@ class SQLStorage(Storage):
             lambda: sa.select(*columns).where(table.c.id == sa.bindparam("key")).with_for_update(),
         )
 
+    def aggregating(
+        self,
+        mapped: MappedKind,
+        where: Where | None,
+        group_by: Sequence[GroupBy],
+        counts: Mapping[str, Where],
+        sums: Sequence[str],
+    ) -> tuple[Prepared, dict[str, Any]] | None:
+        """A prepared ``aggregate`` (plain fields and comparisons only), as :meth:`by_values`."""
+        if not all(isinstance(entry, str) for entry in group_by):
+            return None
+        dialect = self._engine.dialect
+        found = where_shape(mapped, where, dialect)
+        if found is None:
+            return None
+        shape, values = found
+        named: list[tuple[ShapeEntry, ...]] = []
+        for number, extra in enumerate(counts.values()):
+            extra_found = where_shape(mapped, extra, dialect, prefix=f"c{number}_")
+            if extra_found is None:
+                return None
+            named.append(extra_found[0])
+            values.update(extra_found[1])
+
+        def build() -> ClauseElement:
+            groups, source = grouping(mapped, list(group_by), dialect)
+            return aggregate_select(
+                mapped,
+                groups,
+                source,
+                where_template(mapped, shape, dialect),
+                [
+                    where_template(mapped, extra, dialect, prefix=f"c{number}_")
+                    for number, extra in enumerate(named)
+                ],
+                sums,
+            )
+
+        key = ("aggregate", mapped.kind.cls, shape, tuple(group_by), tuple(named), tuple(sums))
+        return self.prepared(key, build), values
+
     def counting(
         self, mapped: MappedKind, where: Where | None, group_by: Sequence[GroupBy]
     ) -> tuple[Prepared, dict[str, Any]] | None:
@@ -660,20 +703,28 @@ class SQLTransaction(Transaction):
         ``SUM(field)`` and ``COUNT(field)`` per summed field."""
         check_counts(cls, where, counts)
         mapped = self._mapped(cls)
-        dialect = self._connection.dialect
-        groups, source = grouping(mapped, list(group_by), dialect)
-        measures: list[Any] = [sa.func.count()]
-        for extra in counts.values():
-            matched = where_clause(mapped, extra, dialect, self._mapped)
-            measures.append(sa.func.coalesce(sa.func.sum(sa.case((matched, 1), else_=0)), 0))
-        for name in sums:
-            column = numeric_column(mapped, name)
-            measures += [sa.func.coalesce(sa.func.sum(column), 0), sa.func.count(column)]
-        query = sa.select(*groups, *measures).select_from(source)
-        query = query.where(where_clause(mapped, where, dialect, self._mapped)).group_by(*groups)
+        prepared = self._storage.aggregating(mapped, where, group_by, counts, sums)
+        if prepared is not None:
+            statement, params = prepared
+            rows: Iterable[Sequence[Any]] = statement.rows(
+                statement.execute(self._connection, params)
+            )
+            width = len(group_by)
+        else:
+            dialect = self._connection.dialect
+            groups, source = grouping(mapped, list(group_by), dialect)
+            query = aggregate_select(
+                mapped,
+                groups,
+                source,
+                where_clause(mapped, where, dialect, self._mapped),
+                [where_clause(mapped, extra, dialect, self._mapped) for extra in counts.values()],
+                sums,
+            )
+            rows = self._connection.execute(query)
+            width = len(groups)
         answer: dict[tuple[Any, ...], Aggregate] = {}
-        width = len(groups)
-        for row in self._connection.execute(query):
+        for row in rows:
             values = list(row[width:])
             named = values[1 : 1 + len(counts)]
             pairs = values[1 + len(counts) :]

@@ -29,7 +29,7 @@ None; a :class:`~cpnetwork.storage.base.Matching` value becomes ``col IN (SELECT
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -262,6 +262,26 @@ def order_clauses(mapped: MappedKind, order_by: tuple[str, ...] | list[str]) -> 
             terms.append(column.asc().nulls_first())
     terms.append(mapped.table.c.id.asc())
     return terms
+
+
+def aggregate_select(
+    mapped: MappedKind,
+    groups: list[Any],
+    source: sa.FromClause,
+    where: ColumnElement[bool],
+    counts: list[ColumnElement[bool]],
+    sums: Sequence[str],
+) -> sa.Select[Any]:
+    """``aggregate`` as one query: ``COUNT(*)``, ``SUM(CASE WHEN condition ...)`` per
+    named count, ``SUM(field)`` and ``COUNT(field)`` per summed field, by group."""
+    measures: list[Any] = [sa.func.count()]
+    for matched in counts:
+        measures.append(sa.func.coalesce(sa.func.sum(sa.case((matched, 1), else_=0)), 0))
+    for name in sums:
+        column = numeric_column(mapped, name)
+        measures += [sa.func.coalesce(sa.func.sum(column), 0), sa.func.count(column)]
+    query = sa.select(*groups, *measures).select_from(source)
+    return query.where(where).group_by(*groups)
 
 
 def grouping(
