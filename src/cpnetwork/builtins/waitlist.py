@@ -1,4 +1,9 @@
-"""Default waitlist order: review rank first, then first come, first offered."""
+"""Default waitlist order: review rank first, then first come, first offered.
+
+While this is the only ``order_waitlist`` implementation, a freed seat reads the line
+from the store in the same order (``cpnetwork.services.seats.DEFAULT_LINE``), a few
+at a time, instead of calling it with the whole line.
+"""
 
 from __future__ import annotations
 

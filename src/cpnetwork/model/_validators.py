@@ -216,9 +216,18 @@ def normalize_email(value: str) -> str:
     return unicodedata.normalize("NFC", checked.normalized.lower())
 
 
+#: Addresses whose key is their lower case whether email-validator accepts them or not:
+#: plain ASCII, nothing to unquote, and no IDNA label (``xn--``) to show in Unicode.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@(?![^@]*[xX][nN]--)[A-Za-z0-9.-]+")
+
+
 def email_key(value: str) -> str:
     """The key to look an email up by: normalized when valid, else only trimmed and
     lower-cased (a key no stored member has, so a lookup finds nobody)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if _PLAIN_ADDRESS.fullmatch(text):
+            return text.lower()  # what either way below gives, without parsing it
     try:
         return normalize_email(value)
     except ValueError:

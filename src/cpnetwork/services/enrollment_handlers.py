@@ -270,9 +270,14 @@ def _candidate(
 
 def move(uow: UnitOfWork, command: Move) -> Enrollment:
     found = uow.require(Enrollment, command.enrollment_id)
+    opened = found.program_id in uow.programs
     program = seats.open_program(uow, found.program_id)
-    # Opening the program may have expired this very offer: read it again.
-    enrollment = uow.require(Enrollment, command.enrollment_id)
+    swept = not opened and seats.ledger(uow, program).expired_offers > 0
+    enrollment = found
+    if swept or not uow.tx.serializes_writers:
+        # The sweep may have expired this very offer; where writers run at once,
+        # another change may have moved it before the program was locked.
+        enrollment = uow.require(Enrollment, command.enrollment_id)
     if enrollment.status not in ALLOWED_FROM[command.action]:
         enrollment.check_step(
             command.action,

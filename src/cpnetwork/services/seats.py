@@ -257,35 +257,37 @@ def transition(
 DEFAULT_ORDER = "cpnetwork.builtins.waitlist"
 #: Waitlisted enrollments read at first when seats free: the head of the line.
 LINE_PAGE = 8
+#: The built-in order in the store's terms: review rank, the unranked after, by arrival.
+DEFAULT_LINE = ("rank missing last", "queue_number")
 
 
-def waitlist_in_order(uow: UnitOfWork, program: Program) -> Iterator[Enrollment]:
+def waitlist_in_order(
+    uow: UnitOfWork, program: Program, *, first_page: int = LINE_PAGE
+) -> Iterator[Enrollment]:
     """The waitlisted enrollments, in the order seats are offered to them.
 
     With only the built-in order in place, the store gives the line in that order a
-    few at a time, so a freed seat reads the head of the line, not the whole line.
+    few at a time (``first_page``, then four times as many...), so a freed seat reads
+    the head of the line, not the whole line.
     Any other ``order_waitlist`` implementation (or a wrapper) gets the whole line.
     """
     if not uow.context.plugins.answered_only_by("order_waitlist", DEFAULT_ORDER):
         yield from ordered_waitlist(uow, program)
         return
     line = {"program_id": program.id, "status": EnrollmentStatus.WAITLISTED}
-    ranked = {**line, "rank__ne": None}, ("rank", "queue_number")
-    unranked = {**line, "rank": None}, ("queue_number",)
-    for where, order_by in (ranked, unranked):
-        seen: set[str] = set()
-        page = LINE_PAGE
-        while True:
-            # Read again from the head: those taken off the line meanwhile are gone,
-            # those passed over (a filled quota) are seen already.
-            rows = uow.tx.find(Enrollment, where, order_by=order_by, limit=page)
-            for enrollment in rows:
-                if enrollment.id not in seen:
-                    seen.add(enrollment.id)
-                    yield enrollment
-            if len(rows) < page:
-                break
-            page *= 4
+    seen: set[str] = set()
+    page = first_page
+    while True:
+        # Read again from the head: those taken off the line meanwhile are gone,
+        # those passed over (a filled quota) are seen already.
+        rows = uow.tx.find(Enrollment, line, order_by=DEFAULT_LINE, limit=page)
+        for enrollment in rows:
+            if enrollment.id not in seen:
+                seen.add(enrollment.id)
+                yield enrollment
+        if len(rows) < page:
+            return
+        page *= 4
 
 
 def _steps_recorded(uow: UnitOfWork, enrollment_id: str) -> int:
@@ -326,7 +328,8 @@ def fill_freed_seats(uow: UnitOfWork, program: Program, *, actor: str) -> list[E
     moved: list[Enrollment] = []
     if book.full():
         return moved
-    for candidate in waitlist_in_order(uow, program):
+    # A seat or two free: read that many from the head, a few more when quotas skip some.
+    for candidate in waitlist_in_order(uow, program, first_page=(book.seats_left() or 0) + 1):
         if book.full():
             break
         if book.filled_quota(candidate):

@@ -12,7 +12,9 @@ never waits behind a writer.  Queries filter with ``where`` mappings::
 
     {"identifiers.cds": "01100170000000"}   # a dotted name looks up a key of a dict field
 
-``order_by`` names fields, a leading ``-`` sorting descending; missing values sort first.
+``order_by`` names fields, a leading ``-`` sorting descending; missing values sort first
+ascending and last descending, unless the name ends in ``" missing last"``
+(``"rank missing last"``: ranked records in rank order, then the unranked).
 Only scalar fields (strings, numbers, booleans, dates, datetimes, enums) can be used in
 ``where``, ``order_by`` and ``group_by``.
 
@@ -218,6 +220,22 @@ class Aggregate:
 GroupBy = str | Month | Each
 
 
+#: The ending of an ``order_by`` entry that sorts missing values after the others.
+MISSING_LAST = " missing last"
+
+
+def order_field(spec: str) -> tuple[str, bool, bool]:
+    """``"-start"`` → ``("start", True, True)``: the field, whether descending, and
+    whether missing values sort last (the default descending; ``MISSING_LAST`` asks
+    for it ascending)."""
+    descending = spec.startswith("-")
+    name = spec.lstrip("-")
+    missing_last = descending
+    if name.endswith(MISSING_LAST):
+        name, missing_last = name[: -len(MISSING_LAST)], True
+    return name, descending, missing_last
+
+
 def split_condition(key: str) -> tuple[str, str]:
     """``"start__lt"`` → ``("start", "lt")``; a bare field compares with ``eq``."""
     name, sep, op = key.rpartition("__")
@@ -245,6 +263,12 @@ def refused(url: str, operation: str, why: str = "the transaction is read-only")
 
 class Transaction(ABC):
     """One all-or-nothing unit of work against a store."""
+
+    #: Whether a writing transaction holds the store's only write lock from its start
+    #: (SQLite's ``BEGIN IMMEDIATE``, the memory store's lock), so a record it read
+    #: before :meth:`lock` is still current after.  False (the safe answer) where
+    #: writers run at once and only row locks order them.
+    serializes_writers: bool = False
 
     @abstractmethod
     def get(self, cls: type[R], record_id: str) -> R | None:

@@ -29,6 +29,7 @@ from cpnetwork.storage.base import (
     Where,
     check_counts,
     is_collection,
+    order_field,
     refused,
     split_condition,
 )
@@ -101,10 +102,10 @@ def _matches(record: Any, conditions: list[tuple[str, str, Any]]) -> bool:
     return True
 
 
-def _sort_key(name: str) -> Any:
+def _sort_key(name: str, missing_last: bool = False) -> Any:
     def key(record: Any) -> Any:
         value = plain(getattr(record, name))
-        return (value is not None, value)
+        return ((value is None) if missing_last else (value is not None), value)
 
     return key
 
@@ -156,6 +157,8 @@ class MemoryStorage(Storage):
 
 
 class MemoryTransaction(Transaction):
+    serializes_writers = True  # the store's one lock is held for the whole transaction
+
     def __init__(self, storage: MemoryStorage, *, read_only: bool = False) -> None:
         self._storage = storage
         self._read_only = read_only
@@ -231,8 +234,9 @@ class MemoryTransaction(Transaction):
     ) -> list[R]:
         rows = sorted(self._select(cls, where), key=lambda r: r.id)
         for spec in reversed(order_by):
-            name = spec.lstrip("-")
-            rows.sort(key=_sort_key(name), reverse=spec.startswith("-"))
+            name, descending, missing_last = order_field(spec)
+            # Reversing puts missing values last, so they sort first to end up last.
+            rows.sort(key=_sort_key(name, missing_last != descending), reverse=descending)
         return rows[:limit] if limit is not None else rows
 
     def _grouping(

@@ -544,6 +544,8 @@ class SQLTransaction(Transaction):
         self._connection = connection
         #: Why writes are refused (a read-only transaction or database), or None.
         self._refusal = refusal
+        # SQLite's BEGIN IMMEDIATE holds the database's one write lock from the start.
+        self.serializes_writers = connection.dialect.name == "sqlite"
 
     def _writable(self, operation: str) -> None:
         if self._refusal is not None:

@@ -48,6 +48,7 @@ from cpnetwork.storage.base import (
     Month,
     Where,
     is_collection,
+    order_field,
     split_condition,
 )
 from cpnetwork.storage.memory import plain
@@ -251,15 +252,14 @@ def where_clause(
 
 
 def order_clauses(mapped: MappedKind, order_by: tuple[str, ...] | list[str]) -> list[Any]:
-    """ORDER BY terms: missing values first ascending, last descending, then by id."""
+    """ORDER BY terms: missing values first ascending, last descending (or as the
+    entry asks, see :func:`~cpnetwork.storage.base.order_field`), then by id."""
     terms: list[Any] = []
     for spec in order_by:
-        name = spec.lstrip("-")
+        name, descending, missing_last = order_field(spec)
         column = scalar_column(mapped, name, "sort by")
-        if spec.startswith("-"):
-            terms.append(column.desc().nulls_last())
-        else:
-            terms.append(column.asc().nulls_first())
+        ordered = column.desc() if descending else column.asc()
+        terms.append(ordered.nulls_last() if missing_last else ordered.nulls_first())
     terms.append(mapped.table.c.id.asc())
     return terms
 

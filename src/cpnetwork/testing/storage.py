@@ -702,6 +702,31 @@ class StorageConformance:
     ) -> None:
         assert self._find(store, {}, order_by=("-county",)) == ["e", "b", "a", "d", "c"]
 
+    def test_order_by_missing_last_puts_missing_values_last(
+        self, store: Storage, people: list[m.Member]
+    ) -> None:
+        assert self._find(store, {}, order_by=("county missing last",)) == [
+            "a",
+            "d",
+            "b",
+            "e",
+            "c",
+        ]
+        assert self._find(store, {}, order_by=("joined missing last", "county")) == [
+            "a",
+            "b",
+            "e",
+            "d",
+            "c",
+        ]
+        assert self._find(store, {}, order_by=("-county missing last",)) == [
+            "e",
+            "b",
+            "a",
+            "d",
+            "c",
+        ]
+
     def test_order_by_several_fields_then_id(self, store: Storage, people: list[m.Member]) -> None:
         # Code-point order: upper case before lower case.
         assert self._find(store, {}, order_by=("family_name", "-county")) == [
