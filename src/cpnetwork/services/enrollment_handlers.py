@@ -123,7 +123,8 @@ def form_action(program: Program) -> str:
 
 
 def enter(uow: UnitOfWork, command: Enter) -> Enrollment:
-    program = seats.open_program(uow, command.program_id)
+    # Only a way in that takes a seat sweeps stale offers: it counts seats.
+    program = seats.open_program(uow, command.program_id, sweep=False)
     member, existing = _entrant(uow, command.member_id, program.id)
     action = command.action or form_action(program)
     policy = program.policy
@@ -154,6 +155,7 @@ def enter(uow: UnitOfWork, command: Enter) -> Enrollment:
     reason = command.reason or reason
     extra: dict[str, Any] = {}
     if to is S.ENROLLED:
+        seats.sweep_offers(uow, program)
         book = seats.ledger(uow, program)
         problem = book.quota_problem(candidate)
         if problem:
@@ -270,9 +272,8 @@ def _candidate(
 
 def move(uow: UnitOfWork, command: Move) -> Enrollment:
     found = uow.require(Enrollment, command.enrollment_id)
-    opened = found.program_id in uow.programs
-    program = seats.open_program(uow, found.program_id)
-    swept = not opened and seats.ledger(uow, program).expired_offers > 0
+    program = seats.open_program(uow, found.program_id, sweep=False)
+    swept = seats.sweep_offers(uow, program)
     enrollment = found
     if swept or not uow.tx.serializes_writers:
         # The sweep may have expired this very offer; where writers run at once,

@@ -56,6 +56,8 @@ class SeatLedger:
     by_status: Counter[str]
     #: Offers out whose time had passed when the ledger was counted.
     expired_offers: int = 0
+    #: Whether :func:`sweep_offers` ran in this unit of work.
+    swept: bool = False
     _queue: int | None = field(default=None)
     #: The unit of work the ledger counts in: messages read names through it.
     _uow: UnitOfWork | None = field(default=None)
@@ -167,18 +169,36 @@ class SeatLedger:
         return self._queue
 
 
-def open_program(uow: UnitOfWork, program_id: str) -> Program:
-    """Lock the program (once per unit of work) and expire its stale offers."""
+def open_program(uow: UnitOfWork, program_id: str, *, sweep: bool = True) -> Program:
+    """Lock the program (once per unit of work) and, with ``sweep``, expire its stale
+    offers (see :func:`sweep_offers`)."""
     program = uow.programs.get(program_id)
     if program is None:
         program = uow.tx.locked(Program, program_id)
         if program is None:
             raise NotFoundError("Program", program_id)
         uow.programs[program_id] = program
-        # The ledger counts the offers past their time; only then is there one to expire.
-        if ledger(uow, program).expired_offers:
-            expire_offers(uow, program)
+    if sweep:
+        sweep_offers(uow, program)
     return program
+
+
+def sweep_offers(uow: UnitOfWork, program: Program) -> bool:
+    """Expire the open program's offers past their time, once per unit of work.
+
+    A change that gives or frees a seat sweeps first, so a stale offer passes its
+    seat on before anyone counts seats.  The ledger counts the offers past their time
+    in its one query; only when there is one does the sweep read and move anything.
+    Returns whether this call expired any.
+    """
+    book = ledger(uow, program)
+    if book.swept:
+        return False
+    book.swept = True
+    if not book.expired_offers:
+        return False
+    expire_offers(uow, program)
+    return True
 
 
 def ledger(uow: UnitOfWork, program: Program) -> SeatLedger:
