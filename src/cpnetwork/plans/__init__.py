@@ -68,7 +68,12 @@ from cpnetwork.plans._common import Change, check_keys, problem, text_list
 from cpnetwork.plans.names import Names
 from cpnetwork.plans.teams import TeamPlan, apply_teams, read_teams
 from cpnetwork.services.handling import unit_of_work
-from cpnetwork.services.sessions_sync import PlannedSeries, PlannedSession
+from cpnetwork.services.sessions_sync import (
+    SERIES_FIELDS,
+    SESSION_FIELDS,
+    PlannedSeries,
+    PlannedSession,
+)
 
 if TYPE_CHECKING:
     from cpnetwork.network import Network
@@ -108,33 +113,10 @@ _POLICY_KEYS = frozenset(
         "quotas",
     }
 )
-#: What a session or series may set besides its schedule: seats, who leads, which part.
-_SESSION_EXTRAS = frozenset(
-    {"capacity", "counts_toward_completion", "facilitators", "module", "track"}
-)
-_SESSION_KEYS = (
-    frozenset(
-        {"title", "kind", "start", "end", "duration", "timezone", "modality", "venue", "join_url"}
-    )
-    | _SESSION_EXTRAS
-)
-_SERIES_KEYS = (
-    frozenset(
-        {
-            "title",
-            "kind",
-            "rrule",
-            "first_start",
-            "duration",
-            "timezone",
-            "exdates",
-            "modality",
-            "venue",
-            "join_url",
-        }
-    )
-    | _SESSION_EXTRAS
-)
+# A plan names facilitators by email where the session holds their ids; a one-off
+# session may give a duration instead of an end.
+_SESSION_KEYS = (SESSION_FIELDS - {"facilitator_ids"}) | {"facilitators", "duration"}
+_SERIES_KEYS = (SERIES_FIELDS - {"facilitator_ids"}) | {"facilitators"}
 
 
 @frozen(kw_only=True)

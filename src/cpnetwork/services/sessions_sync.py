@@ -51,44 +51,23 @@ from cpnetwork.services.unit_of_work import UnitOfWork
 
 #: Fields only sessions have: given for a series, they are set on each occurrence.
 OCCURRENCE_FIELDS = frozenset({"facilitator_ids", "module", "track"})
+#: Fields a plan may set on a series or a one-off session alike.
+_SHARED_FIELDS = frozenset(
+    {
+        "title",
+        "kind",
+        "timezone",
+        "modality",
+        "venue",
+        "join_url",
+        "capacity",
+        "counts_toward_completion",
+    }
+)
 #: Fields a plan may set on a series (the rest are the store's or the user's).
-SERIES_FIELDS = (
-    frozenset(
-        {
-            "title",
-            "kind",
-            "rrule",
-            "first_start",
-            "duration",
-            "timezone",
-            "exdates",
-            "modality",
-            "venue",
-            "join_url",
-            "capacity",
-            "counts_toward_completion",
-        }
-    )
-    | OCCURRENCE_FIELDS
-)
+SERIES_FIELDS = _SHARED_FIELDS | {"rrule", "first_start", "duration", "exdates"} | OCCURRENCE_FIELDS
 #: Fields a plan may set on a one-off session.
-SESSION_FIELDS = (
-    frozenset(
-        {
-            "title",
-            "kind",
-            "start",
-            "end",
-            "timezone",
-            "modality",
-            "venue",
-            "join_url",
-            "capacity",
-            "counts_toward_completion",
-        }
-    )
-    | OCCURRENCE_FIELDS
-)
+SESSION_FIELDS = _SHARED_FIELDS | {"start", "end"} | OCCURRENCE_FIELDS
 #: Fields a plan may change on one occurrence of a series.
 _OVERRIDE_FIELDS = frozenset({"title", "start", "end", "modality", "venue", "join_url"})
 
