@@ -42,7 +42,7 @@ test: lint
 	$(BIN)/pytest -q --reliability-report=.reliability.json
 
 soak: $(VENV)/.installed-test
-	HYPOTHESIS_PROFILE=soak $(BIN)/pytest -q
+	HYPOTHESIS_PROFILE=soak CPNETWORK_LATENCY_MEMBERS=250000 $(BIN)/pytest -q
 
 # docs/reliability.md from the last `make test` (run it first).
 reliability: $(VENV)/.installed-test
