@@ -346,11 +346,12 @@ def fill_freed_seats(uow: UnitOfWork, program: Program, *, actor: str) -> list[E
     """Offer each free seat to the next waitlisted member whose quota allows it."""
     book = ledger(uow, program)
     moved: list[Enrollment] = []
-    if book.full():
-        return moved
-    # A seat or two free: read that many from the head, a few more when quotas skip some.
-    for candidate in waitlist_in_order(uow, program, first_page=(book.seats_left() or 0) + 1):
-        if book.full():
+    # A seat or two free: read that many from the head, more when quotas skip some.
+    # The line is asked for the next one only while a seat is free.
+    line = waitlist_in_order(uow, program, first_page=book.seats_left() or 1)
+    while not book.full():
+        candidate = next(line, None)
+        if candidate is None:
             break
         if book.filled_quota(candidate):
             continue
