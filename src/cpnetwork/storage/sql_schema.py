@@ -27,7 +27,7 @@ from sqlalchemy.types import TypeEngine
 
 from cpnetwork.errors import StorageError
 from cpnetwork.model._validators import stored_values
-from cpnetwork.serialization import structure, unstructure
+from cpnetwork.serialization import converter, structure
 from cpnetwork.storage.base import RecordKind
 from cpnetwork.storage.memory import plain
 from cpnetwork.storage.sql_types import (
@@ -107,6 +107,17 @@ def _kind_of(hint: Any) -> ColumnKind:
         if issubclass(hint, python_type):
             return kind
     return ColumnKind.JSON
+
+
+@cache
+def _json_types(cls: type) -> dict[str, Any]:
+    """The declared type of each field of ``cls`` kept in a JSON column."""
+    hints = typing.get_type_hints(cls)
+    return {
+        spec.name: hints.get(spec.name, Any)
+        for spec in column_specs(cls)
+        if spec.kind is ColumnKind.JSON
+    }
 
 
 @cache
@@ -249,15 +260,19 @@ class MappedKind:
         return self.kind.cls.__name__
 
     def to_row(self, record: Any) -> dict[str, Any]:
-        """Column values of a record: scalars as plain values, the rest as JSON data."""
-        data: dict[str, Any] | None = None
+        """Column values of a record: scalars as plain values, the rest as JSON data.
+
+        A JSON column holds what :func:`~cpnetwork.serialization.unstructure` gives for
+        its field, made from that field alone (by its declared type), not the record.
+        """
+        json_types = _json_types(self.kind.cls)
         row: dict[str, Any] = {}
         for name, spec in self.columns.items():
+            value = getattr(record, name)
             if spec.kind is ColumnKind.JSON:
-                data = unstructure(record) if data is None else data
-                row[name] = data[name]
+                row[name] = converter.unstructure(value, unstructure_as=json_types[name])
             else:
-                row[name] = plain(getattr(record, name))
+                row[name] = plain(value)
         for name, field_name in self.zones.items():
             row[name] = zone_text(getattr(record, field_name))
         return row
