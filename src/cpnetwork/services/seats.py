@@ -275,14 +275,12 @@ def transition(
 
 #: The plugin giving the default waitlist order (review rank, then first come).
 DEFAULT_ORDER = "cpnetwork.builtins.waitlist"
-#: Waitlisted enrollments read at first when seats free: the head of the line.
-LINE_PAGE = 8
 #: The built-in order in the store's terms: review rank, the unranked after, by arrival.
 DEFAULT_LINE = ("rank missing last", "queue_number")
 
 
 def waitlist_in_order(
-    uow: UnitOfWork, program: Program, *, first_page: int = LINE_PAGE
+    uow: UnitOfWork, program: Program, *, first_page: int
 ) -> Iterator[Enrollment]:
     """The waitlisted enrollments, in the order seats are offered to them.
 

@@ -390,7 +390,8 @@ class SQLStorage(Storage):
         counts: Mapping[str, Where],
         sums: Sequence[str],
     ) -> tuple[Prepared, dict[str, Any]] | None:
-        """A prepared ``aggregate`` (plain fields and comparisons only), as :meth:`by_values`."""
+        """A prepared ``aggregate`` or ``count`` (plain fields and comparisons only), as
+        :meth:`by_values`."""
         if not all(isinstance(entry, str) for entry in group_by):
             return None
         dialect = self._engine.dialect
@@ -421,26 +422,6 @@ class SQLStorage(Storage):
             )
 
         key = ("aggregate", mapped.kind.cls, shape, tuple(group_by), tuple(named), tuple(sums))
-        return self.prepared(key, build), values
-
-    def counting(
-        self, mapped: MappedKind, where: Where | None, group_by: Sequence[GroupBy]
-    ) -> tuple[Prepared, dict[str, Any]] | None:
-        """A prepared grouped ``count`` (plain fields only), as :meth:`by_values`."""
-        if not all(isinstance(entry, str) for entry in group_by):
-            return None
-        found = where_shape(mapped, where, self._engine.dialect)
-        if found is None:
-            return None
-        shape, values = found
-        dialect = self._engine.dialect
-
-        def build() -> ClauseElement:
-            groups, source = grouping(mapped, list(group_by), dialect)
-            query = sa.select(*groups, sa.func.count()).select_from(source)
-            return query.where(where_template(mapped, shape, dialect)).group_by(*groups)
-
-        key = ("count", mapped.kind.cls, shape, tuple(group_by))
         return self.prepared(key, build), values
 
     def writer(self, mapped: MappedKind) -> BulkWriter:
@@ -626,18 +607,9 @@ class SQLTransaction(Transaction):
     def count(
         self, cls: type, where: Where | None = None, *, group_by: Sequence[GroupBy] = ()
     ) -> dict[tuple[Any, ...], int]:
-        mapped = self._mapped(cls)
-        prepared = self._storage.counting(mapped, where, group_by)
-        if prepared is not None:
-            statement, params = prepared
-            found = statement.rows(statement.execute(self._connection, params))
-            return {tuple(row[:-1]): int(row[-1]) for row in found}
-        dialect = self._connection.dialect
-        groups, source = grouping(mapped, list(group_by), dialect)
-        query = sa.select(*groups, sa.func.count()).select_from(source)
-        query = query.where(where_clause(mapped, where, dialect, self._mapped)).group_by(*groups)
-        rows = self._connection.execute(query)
-        return {tuple(row[:-1]): int(row[-1]) for row in rows}
+        # A count is an aggregate with no named counts or sums: the same one query.
+        groups = self.aggregate(cls, where, group_by=group_by)
+        return {key: group.count for key, group in groups.items()}
 
     @_translated("total")
     def total(
@@ -803,7 +775,7 @@ class SQLTransaction(Transaction):
         self._writable("insert_many")
         if isinstance(records, Sequence) and len(records) == 1:
             # One row is one statement, refused whole or written: no savepoint to undo.
-            self._insert_one(self._mapped(type(records[0])), records[0])
+            self._insert(self._mapped(type(records[0])), [records[0]])
             return
         if isinstance(records, Sequence):
             try:
@@ -916,9 +888,7 @@ class SQLTransaction(Transaction):
         updated = cursor.rowcount
         cursor.close()
         if updated == 0:
-            table = mapped.table
-            present = sa.select(table.c.id).where(table.c.id == record.id)
-            if self._connection.execute(present).first() is None:
+            if not self._exists(mapped, record.id):
                 raise NotFoundError(mapped.record_name, record.id)
             raise self._taken_key(mapped, record)
 
@@ -934,11 +904,14 @@ class SQLTransaction(Transaction):
 
     def _duplicate(self, mapped: MappedKind, record: Any) -> DuplicateError:
         """The DuplicateError for a refused write, naming the key that is taken."""
-        table = mapped.table
-        taken = sa.select(table.c.id).where(table.c.id == record.id)
-        if self._connection.execute(taken).first() is not None:
+        if self._exists(mapped, record.id):
             return DuplicateError(mapped.record_name, record.id, "id is already taken")
         return self._taken_key(mapped, record)
+
+    def _exists(self, mapped: MappedKind, record_id: str) -> bool:
+        table = mapped.table
+        query = sa.select(table.c.id).where(table.c.id == record_id)
+        return self._connection.execute(query).first() is not None
 
     def _taken_key(self, mapped: MappedKind, record: Any) -> DuplicateError:
         """The DuplicateError naming which unique key of ``record`` another row holds."""

@@ -3,8 +3,8 @@
 SQLite runs in WAL mode (readers do not block the writer) with foreign keys on and a
 busy timeout, and every writing transaction starts with ``BEGIN IMMEDIATE`` so writers
 serialize at the start of a transaction instead of failing half-way with "database is
-locked".  A read-only transaction (a connection with the execution option
-:data:`READ_ONLY_OPTION`) starts with a plain deferred ``BEGIN`` instead: in WAL mode it
+locked".  A read-only transaction (:data:`READ_ONLY_OPTION` set in the connection's
+``info``) starts with a plain deferred ``BEGIN`` instead: in WAL mode it
 reads a snapshot and never waits for the writer.  pysqlite's own transaction handling
 is switched off for that, following SQLAlchemy's documented recipe.
 
@@ -49,7 +49,7 @@ from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS, masked
 BUSY_TIMEOUT_SECONDS = 30
 #: The SQLite function giving the month of a stored UTC instant in a time zone.
 MONTH_FUNCTION = "cpnetwork_month"
-#: The connection execution option marking a read-only transaction.
+#: The key in a connection's ``info`` marking its transaction read-only.
 READ_ONLY_OPTION = "cpnetwork_read_only"
 
 
