@@ -45,6 +45,7 @@ from cpnetwork.services.enrollment_handlers import (
 from cpnetwork.services.enrollment_import import EnrollmentRowLike, import_enrollments
 from cpnetwork.services.handling import apply_all, run_one, unit_of_work
 from cpnetwork.services.people import add_member
+from cpnetwork.services.unit_of_work import require
 from cpnetwork.storage import Where
 
 S = EnrollmentStatus
@@ -281,8 +282,8 @@ class EnrollmentService:
 
     # -- reading -----------------------------------------------------------------------
     def get(self, enrollment_id: str) -> Enrollment:
-        with self._context.reading_work() as uow:
-            return uow.require(Enrollment, enrollment_id)
+        with self._context.reading() as tx:
+            return require(tx, Enrollment, enrollment_id)
 
     def of(self, program_id: str, member_id: str) -> Enrollment | None:
         with self._context.reading() as tx:

@@ -28,7 +28,7 @@ from cpnetwork.model.arguments import (
 from cpnetwork.services.context import Context
 from cpnetwork.services.handling import apply_all, run_one, unit_of_work
 from cpnetwork.services.privacy import erase_member, member_data
-from cpnetwork.services.unit_of_work import UnitOfWork
+from cpnetwork.services.unit_of_work import UnitOfWork, require
 from cpnetwork.storage import Where
 
 
@@ -108,8 +108,8 @@ class MemberService:
             apply_all(uow, add_member, adding, kind="Member", single=True, keep=False)
 
     def get(self, member_id: str) -> Member:
-        with self._context.reading_work() as uow:
-            return uow.require(Member, member_id)
+        with self._context.reading() as tx:
+            return require(tx, Member, member_id)
 
     def find_by_email(self, email: str) -> Member | None:
         with self._context.reading() as tx:
@@ -234,8 +234,8 @@ class OrganizationService:
         return batch
 
     def get(self, organization_id: str) -> Organization:
-        with self._context.reading_work() as uow:
-            return uow.require(Organization, organization_id)
+        with self._context.reading() as tx:
+            return require(tx, Organization, organization_id)
 
     def update(self, organization_id: str, **changes: Unpack[OrganizationChanges]) -> Organization:
         with self._context.unit_of_work() as uow:

@@ -11,7 +11,7 @@ from cpnetwork.model import Organization, Program
 from cpnetwork.model.arguments import ProgramChanges, ProgramFields
 from cpnetwork.services import seats
 from cpnetwork.services.context import Context
-from cpnetwork.services.unit_of_work import UnitOfWork
+from cpnetwork.services.unit_of_work import UnitOfWork, require
 from cpnetwork.storage import Where
 
 
@@ -37,8 +37,8 @@ class ProgramService:
         return program
 
     def get(self, program_id: str) -> Program:
-        with self._context.reading_work() as uow:
-            return uow.require(Program, program_id)
+        with self._context.reading() as tx:
+            return require(tx, Program, program_id)
 
     def find(self, where: Where | None = None) -> list[Program]:
         with self._context.reading() as tx:

@@ -19,6 +19,7 @@ from cpnetwork.model import (
     ResourceKind,
 )
 from cpnetwork.services.context import Context
+from cpnetwork.services.unit_of_work import require
 from cpnetwork.storage import Transaction
 
 
@@ -64,8 +65,8 @@ class ResourceService:
         return resource
 
     def get(self, resource_id: str) -> Resource:
-        with self._context.reading_work() as uow:
-            return uow.require(Resource, resource_id)
+        with self._context.reading() as tx:
+            return require(tx, Resource, resource_id)
 
     def find(
         self,

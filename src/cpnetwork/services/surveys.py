@@ -23,6 +23,7 @@ from cpnetwork.model import (
     SurveyResponse,
 )
 from cpnetwork.services.context import Context
+from cpnetwork.services.unit_of_work import require
 from cpnetwork.storage import GroupBy, Transaction, Where
 
 #: Item keys are plain identifiers: stores look answers up as ``answers.<key>``, and a
@@ -150,8 +151,8 @@ class SurveyService:
         return survey
 
     def get(self, survey_id: str) -> Survey:
-        with self._context.reading_work() as uow:
-            return uow.require(Survey, survey_id)
+        with self._context.reading() as tx:
+            return require(tx, Survey, survey_id)
 
     def find(self, *, program_id: str | None = None, session_id: str | None = None) -> list[Survey]:
         where: dict[str, Any] = {}

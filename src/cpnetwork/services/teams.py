@@ -15,7 +15,7 @@ from cpnetwork.model import (
     TeamKind,
 )
 from cpnetwork.services.context import Context
-from cpnetwork.services.unit_of_work import UnitOfWork
+from cpnetwork.services.unit_of_work import UnitOfWork, require
 
 
 def _evolve_team(team: Team, **changes: Any) -> Team:
@@ -109,8 +109,8 @@ class TeamService:
         return self._change(team_id, lead)
 
     def get(self, team_id: str) -> Team:
-        with self._context.reading_work() as uow:
-            return uow.require(Team, team_id)
+        with self._context.reading() as tx:
+            return require(tx, Team, team_id)
 
     def find(
         self,

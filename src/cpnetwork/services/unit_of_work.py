@@ -39,6 +39,14 @@ def missing_ids(tx: Transaction, cls: type, ids: Iterable[str]) -> list[str]:
     return missing
 
 
+def require(tx: Transaction, cls: type[R], record_id: str) -> R:
+    """The record of ``cls`` with this id; NotFoundError naming both when there is none."""
+    record = tx.get(cls, record_id)
+    if record is None:
+        raise NotFoundError(cls.__name__, record_id)
+    return record
+
+
 #: Staged inserts written together: big enough for the bulk path, small enough to stay flat.
 STAGED_ROWS = 20_000
 
@@ -176,10 +184,7 @@ class UnitOfWork:
             raise NotFoundError(cls.__name__, missing[0], f"not found{extra}")
 
     def require(self, cls: type[R], record_id: str) -> R:
-        record = self.tx.get(cls, record_id)
-        if record is None:
-            raise NotFoundError(cls.__name__, record_id)
-        return record
+        return require(self.tx, cls, record_id)
 
     def program_for(
         self, kind: str, program_id: str | None, session_id: str | None

@@ -59,7 +59,7 @@ from cpnetwork.storage.base import (
 )
 from cpnetwork.storage.kinds import CORE_KINDS
 from cpnetwork.storage.sql_bulk import CHUNK_ROWS, BulkWriter
-from cpnetwork.storage.sql_connections import ThreadConnections
+from cpnetwork.storage.sql_connections import ThreadConnections, driver_transaction
 from cpnetwork.storage.sql_engine import (
     READ_ONLY_OPTION,
     create_engine,
@@ -448,6 +448,10 @@ class SQLStorage(Storage):
             ):
                 # The connection's own info: it may be kept for the next transaction.
                 connection.info[READ_ONLY_OPTION] = refusal is not None
+                if self._connections.kept:
+                    with driver_transaction(connection, immediate=refusal is None):
+                        yield SQLTransaction(self, connection, refusal=refusal)
+                    return
                 if refusal is not None and connection.dialect.name == "postgresql":
                     # psycopg then starts it with BEGIN READ ONLY: no statement of its own.
                     connection.execution_options(postgresql_readonly=True)
@@ -566,8 +570,7 @@ class SQLTransaction(Transaction):
         )
         if limit is not None:
             query = query.limit(limit)
-        rows = self._connection.execute(query).mappings()
-        return [mapped.from_row(row) for row in rows]
+        return [mapped.from_values(row) for row in self._connection.execute(query)]
 
     @_translated("scan")
     def scan(
@@ -595,11 +598,11 @@ class SQLTransaction(Transaction):
 
     def _scan(self, mapped: MappedKind, query: sa.Select[Any]) -> Iterator[Any]:
         with self._storage.translated("scan"):
-            result = self._connection.execute(query).mappings()
+            result = self._connection.execute(query)
             try:
                 for rows in result.partitions():
                     for row in rows:
-                        yield mapped.from_row(row)
+                        yield mapped.from_values(row)
             finally:
                 result.close()
 
@@ -650,8 +653,7 @@ class SQLTransaction(Transaction):
         if self._connection.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         # SQLite: BEGIN IMMEDIATE holds the write lock, so no other writer holds a row.
-        rows = self._connection.execute(query).mappings()
-        return [mapped.from_row(row) for row in rows]
+        return [mapped.from_values(row) for row in self._connection.execute(query)]
 
     @_translated("delete_where")
     def delete_where(self, cls: type, where: Where) -> int:

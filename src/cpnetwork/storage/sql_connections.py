@@ -10,6 +10,12 @@ the pool after every transaction, where they are shared.
 A kept connection is dropped (closed, and made afresh by the next transaction) when a
 transaction on it fails, when its thread ends, and in a child process after ``fork``,
 which never touches its parent's connections.  ``close`` closes every kept one.
+
+A kept connection's transactions are begun and ended on the driver
+(:func:`driver_transaction`): SQLAlchemy's own bookkeeping of a transaction cost
+several times a read by id.  A Core statement run inside still works: SQLAlchemy then
+begins its transaction over the driver's (the engine's ``begin`` listener sees the
+driver already in one and sends nothing), and it is ended with the driver's.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
+
+from cpnetwork.storage.sql_prepared import run_on_driver
 
 
 class _Kept:
@@ -48,6 +57,11 @@ class ThreadConnections:
         self._local = threading.local()
         self._all: weakref.WeakSet[_Kept] = weakref.WeakSet()
         self._lock = threading.Lock()
+
+    @property
+    def kept(self) -> bool:
+        """Whether connections are kept per thread (and their transactions run on the driver)."""
+        return self._keep
 
     @contextmanager
     def connection(self) -> Iterator[sa.Connection]:
@@ -87,3 +101,33 @@ class ThreadConnections:
             self._all.clear()
         for each in kept:
             each.close()
+
+
+@contextmanager
+def driver_transaction(connection: sa.Connection, *, immediate: bool) -> Iterator[None]:
+    """A SQLite transaction begun and ended on the driver, committed unless the block raises.
+
+    ``immediate`` takes the database's write lock at ``BEGIN`` (``BEGIN IMMEDIATE``),
+    so writers queue there rather than fail when they first write.
+    """
+    run_on_driver(connection, "BEGIN IMMEDIATE" if immediate else "BEGIN").close()
+    try:
+        yield
+    except BaseException:
+        _end(connection, commit=False)
+        raise
+    _end(connection, commit=True)
+
+
+def _end(connection: sa.Connection, *, commit: bool) -> None:
+    if connection.in_transaction():  # begun by SQLAlchemy for a Core statement inside
+        if commit:
+            connection.commit()
+        else:
+            connection.rollback()
+    driver: Any = connection.connection.dbapi_connection
+    if driver.in_transaction:  # SQLite may have ended it itself (a full disk, say)
+        if commit:
+            driver.commit()
+        else:
+            driver.rollback()

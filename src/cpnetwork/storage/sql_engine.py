@@ -43,6 +43,7 @@ from cpnetwork.errors import CpnetworkError, StorageError, ValidationError
 from cpnetwork.files import create_private
 from cpnetwork.storage.base import calendar_month
 from cpnetwork.storage.sql_prepared import run_on_driver
+from cpnetwork.storage.sql_types import json_loads
 from cpnetwork.storage.sql_url import POSTGRES_DRIVERS, SQLITE_DRIVERS, masked
 
 #: How long a SQLite transaction waits for another writer before giving up.
@@ -156,14 +157,16 @@ def create_engine(url: str, *, read_only: bool = False) -> sa.Engine:
         # A file database's store keeps one connection per thread (see sql_connections):
         # the pool must not cap how many threads there are.
         pooling = {} if _in_memory(target) else {"max_overflow": -1}
-        engine = sa.create_engine(target, connect_args={"timeout": timeout}, **pooling)
+        engine = sa.create_engine(
+            target, connect_args={"timeout": timeout}, json_deserializer=json_loads, **pooling
+        )
         set_up = functools.partial(
             _sqlite_set_up, wal=not read_only, query_only=read_only, timeout=timeout
         )
         event.listen(engine, "connect", lambda dbapi, record: set_up(dbapi))
         event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
-    return sa.create_engine(target, pool_pre_ping=True)
+    return sa.create_engine(target, pool_pre_ping=True, json_deserializer=json_loads)
 
 
 def _in_memory(parsed: sa.URL) -> bool:
@@ -243,8 +246,11 @@ def sqlite_month(utc_text: str | None, zone: str) -> str | None:
 
 
 # BEGIN goes straight to the driver: through ``exec_driver_sql`` it cost more than the
-# read it starts.
+# read it starts.  A store's transaction already begun on the driver (see
+# sql_connections.driver_transaction) is the one SQLAlchemy's runs in.
 def _sqlite_begin(connection: sa.Connection) -> None:
+    if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        return
     if connection.info.get(READ_ONLY_OPTION):
         _sqlite_begin_deferred(connection)
     else:
@@ -252,6 +258,8 @@ def _sqlite_begin(connection: sa.Connection) -> None:
 
 
 def _sqlite_begin_deferred(connection: sa.Connection) -> None:
+    if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        return
     run_on_driver(connection, "BEGIN").close()
 
 

@@ -52,7 +52,7 @@ class Prepared:
         self._order: tuple[str, ...] | None = tuple(positions) if positions else None
         returned = getattr(statement, "exported_columns", ())
         self._result_types = [column.type for column in returned]
-        self._result: list[Processor | None] | None = None
+        self._result: list[tuple[int, Processor]] | None = None
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         """The driver's parameters: bound values processed, in the statement's order."""
@@ -72,26 +72,30 @@ class Prepared:
         fetched = cursor.fetchall()
         processors = self._processors(cursor)
         cursor.close()
-        if not any(processors):
-            return [tuple(row) for row in fetched]
-        return [
-            tuple(
-                value if process is None or value is None else process(value)
-                for process, value in zip(processors, row, strict=True)
-            )
-            for row in fetched
-        ]
+        if not processors:
+            return fetched if isinstance(fetched, list) else list(fetched)
+        rows = []
+        for row in fetched:
+            values = list(row)
+            for index, process in processors:
+                value = values[index]
+                if value is not None:
+                    values[index] = process(value)
+            rows.append(tuple(values))
+        return rows
 
-    def _processors(self, cursor: Any) -> list[Processor | None]:
+    def _processors(self, cursor: Any) -> list[tuple[int, Processor]]:
+        """The result processors by column position, for the columns that have one."""
         # The driver's type codes pick some processors (PostgreSQL numerics), so they
         # are made from the first result's description.
         if self._result is None:
             codes = [column[1] for column in cursor.description or ()]
             dialect = self._dialect
-            self._result = [
+            made = [
                 kind.dialect_impl(dialect).result_processor(dialect, code)
                 for kind, code in zip(self._result_types, codes, strict=True)
             ]
+            self._result = [(index, p) for index, p in enumerate(made) if p is not None]
         return self._result
 
 

@@ -26,14 +26,13 @@ from attrs import field, frozen
 from sqlalchemy.types import TypeEngine
 
 from cpnetwork.errors import StorageError
-from cpnetwork.model._validators import stored_values
-from cpnetwork.serialization import converter, structure
+from cpnetwork.serialization import converter
 from cpnetwork.storage.base import RecordKind
 from cpnetwork.storage.memory import plain
+from cpnetwork.storage.sql_records import RecordReader
 from cpnetwork.storage.sql_types import (
     Seconds,
     UTCDateTime,
-    in_zone,
     json_type,
     text_type,
     zone_text,
@@ -245,6 +244,15 @@ class MappedKind:
     def _column_names(self) -> tuple[str, ...]:
         return tuple(self.table.columns.keys())
 
+    #: Rebuilds records from rows in that order.
+    reader: RecordReader = field(init=False)
+
+    @reader.default
+    def _reader(self) -> RecordReader:
+        return RecordReader(
+            self.kind.cls, self.names, {field: zone for zone, field in self.zones.items()}
+        )
+
     @classmethod
     def of(
         cls, kind: RecordKind, metadata: sa.MetaData, *, zones: Iterable[str] | None = None
@@ -278,25 +286,15 @@ class MappedKind:
         return row
 
     def from_values(self, values: Sequence[Any]) -> Any:
-        """The record a row holds, given as values in the table's column order."""
-        return self.from_row(dict(zip(self.names, values, strict=True)))
-
-    def from_row(self, row: Mapping[Any, Any]) -> Any:
-        """The record a row holds, rebuilt by the cattrs converter.
+        """The record a row holds, given as values in the table's column order.
 
         Its values are taken as stored (:func:`~cpnetwork.model._validators.stored_values`):
         they passed the input rules when written, and rows of an older version stay
-        readable; the record's own validators still run.
+        readable; the record's own validators still run.  See
+        :mod:`~cpnetwork.storage.sql_records` for how.
         """
-        data: dict[str, Any] = {}
-        for name, spec in self.columns.items():
-            value = row[name]
-            if value is not None and spec.kind is ColumnKind.DATE:
-                value = value.isoformat()
-            elif value is not None and spec.kind is ColumnKind.DURATION:
-                value = value.total_seconds()
-            elif value is not None and spec.kind is ColumnKind.DATETIME:
-                value = in_zone(value, row.get(name + ZONE_SUFFIX))
-            data[name] = value
-        with stored_values():
-            return structure(data, self.kind.cls)
+        return self.reader.record(values)
+
+    def from_row(self, row: Mapping[Any, Any]) -> Any:
+        """The record a row holds, given as a mapping of column names to values."""
+        return self.reader.record([row.get(name) for name in self.names])
