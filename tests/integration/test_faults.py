@@ -10,8 +10,12 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,8 +24,10 @@ from cpnetwork import Network, hookimpl
 from cpnetwork.errors import StorageError, ValidationError
 from cpnetwork.events import Event
 from cpnetwork.model import Member
-from cpnetwork.storage import Transaction
+from cpnetwork.storage import Transaction, sql_engine
+from cpnetwork.storage.sql import SQLStorage
 from cpnetwork.storage.sql_engine import BUSY
+from cpnetwork.testing.statements import sent_statements
 
 
 @pytest.fixture
@@ -62,14 +68,27 @@ def _named(url: str) -> tuple[str, str]:
     return f"{url}&application_name={name}", name
 
 
-def _kill_backends(url: str, name: str) -> int:
-    """Terminate the connections named ``name``, as a server restart would."""
+def _kill_backends(url: str, name: str, *, wait: bool = False) -> int:
+    """Terminate the connections named ``name``, as a server restart would.
+
+    With ``wait``, return once they are gone (a restart is over before clients are
+    back); otherwise at once, while they may still be exiting.
+    """
     plain = url.replace("postgresql+psycopg://", "postgresql://").split("?")[0]
     with psycopg.connect(plain, autocommit=True) as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
             (name,),
         ).fetchall()
+        deadline = time.monotonic() + 10
+        while wait and time.monotonic() < deadline:
+            left = admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)
+            ).fetchone()
+            if left is not None and left[0] == 0:
+                time.sleep(0.05)  # the exited backend's socket closing on our side
+                break
+            time.sleep(0.01)
     return len(rows)
 
 
@@ -83,12 +102,56 @@ def test_a_connection_killed_between_calls_is_replaced(named_pg_url: tuple[str, 
     url, name = named_pg_url
     with Network.open(url, name="T", load_entrypoints=False) as net:
         net.members.add(email="before@example.org")
-        assert _kill_backends(url, name) >= 1
+        assert _kill_backends(url, name, wait=True) >= 1
         net.members.add(email="after@example.org")  # a fresh connection, no error
         assert {m.email for m in net.members.find()} == {
             "before@example.org",
             "after@example.org",
         }
+
+
+@pytest.mark.postgres
+def test_a_connection_idle_past_the_ping_interval_is_pinged_and_replaced(
+    named_pg_url: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, name = named_pg_url
+    with Network.open(url, name="T", load_entrypoints=False) as net:
+        net.members.add(email="before@example.org")
+        # Every pooled connection counts as idle, so none is trusted without a ping,
+        # even before the killed backend's socket has closed.
+        monkeypatch.setattr(sql_engine, "PING_AFTER_IDLE_SECONDS", 0.0)
+        assert _kill_backends(url, name) >= 1
+        net.members.add(email="after@example.org")
+        assert len(net.members.find()) == 2
+
+
+@pytest.mark.postgres
+def test_a_connection_in_use_a_moment_ago_is_not_pinged(pg_url: str) -> None:
+    with Network.open(pg_url, name="T", load_entrypoints=False) as net:
+        net.members.add(email="ada@example.org")
+        with sent_statements(net) as sent, ping_count(net) as pings:
+            net.members.find_by_email("ada@example.org")
+        assert pings == [] and len(sent) == 1
+
+
+@contextmanager
+def ping_count(net: Network) -> Iterator[list[Any]]:
+    """The pings the network's engine sends inside the block."""
+    storage = net.storage
+    assert isinstance(storage, SQLStorage)
+    dialect = storage.engine.dialect
+    pings: list[Any] = []
+    original = dialect.do_ping
+
+    def counted(dbapi_connection: Any) -> bool:
+        pings.append(dbapi_connection)
+        return original(dbapi_connection)
+
+    dialect.do_ping = counted  # type: ignore[method-assign]
+    try:
+        yield pings
+    finally:
+        dialect.do_ping = original  # type: ignore[method-assign]
 
 
 class KillInside:

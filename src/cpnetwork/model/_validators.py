@@ -428,15 +428,15 @@ def stored_values() -> Iterator[None]:
         _STORED.reset(token)
 
 
-def with_stored_values(cls: type[T], arguments: Mapping[str, Any]) -> T:
-    """``cls(**arguments)`` as built inside :func:`stored_values`, for one record.
+def with_stored_values(build: Callable[..., T], *arguments: Any) -> T:
+    """``build(*arguments)`` with records made inside taking their values as stored.
 
-    A store rebuilding many rows calls this per row: setting the flag directly costs
-    a fraction of entering a context manager.
+    :func:`stored_values` for a store rebuilding row after row: setting the flag
+    directly costs a fraction of entering a context manager.
     """
     token = _STORED.set(True)
     try:
-        return cls(**arguments)
+        return build(*arguments)
     finally:
         _STORED.reset(token)
 

@@ -59,9 +59,8 @@ from cpnetwork.storage.base import (
 )
 from cpnetwork.storage.kinds import CORE_KINDS
 from cpnetwork.storage.sql_bulk import CHUNK_ROWS, BulkWriter
-from cpnetwork.storage.sql_connections import ThreadConnections, driver_transaction
+from cpnetwork.storage.sql_connections import ThreadConnections
 from cpnetwork.storage.sql_engine import (
-    READ_ONLY_OPTION,
     create_engine,
     display_url,
     driver_errors,
@@ -444,19 +443,9 @@ class SQLStorage(Storage):
         try:
             with (
                 translated(self.url, "the transaction", self._drivers),
-                self._connections.connection() as connection,
+                self._connections.transaction(read_only=refusal is not None) as connection,
             ):
-                # The connection's own info: it may be kept for the next transaction.
-                connection.info[READ_ONLY_OPTION] = refusal is not None
-                if self._connections.kept:
-                    with driver_transaction(connection, immediate=refusal is None):
-                        yield SQLTransaction(self, connection, refusal=refusal)
-                    return
-                if refusal is not None and connection.dialect.name == "postgresql":
-                    # psycopg then starts it with BEGIN READ ONLY: no statement of its own.
-                    connection.execution_options(postgresql_readonly=True)
-                with connection.begin():
-                    yield SQLTransaction(self, connection, refusal=refusal)
+                yield SQLTransaction(self, connection, refusal=refusal)
         finally:
             self._local.active = False
 

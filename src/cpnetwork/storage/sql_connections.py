@@ -11,8 +11,8 @@ A kept connection is dropped (closed, and made afresh by the next transaction) w
 transaction on it fails, when its thread ends, and in a child process after ``fork``,
 which never touches its parent's connections.  ``close`` closes every kept one.
 
-A kept connection's transactions are begun and ended on the driver
-(:func:`driver_transaction`): SQLAlchemy's own bookkeeping of a transaction cost
+A kept connection's transactions are begun and ended on the driver: SQLAlchemy's own
+bookkeeping of a transaction cost
 several times a read by id.  A Core statement run inside still works: SQLAlchemy then
 begins its transaction over the driver's (the engine's ``begin`` listener sees the
 driver already in one and sends nothing), and it is ended with the driver's.
@@ -24,11 +24,13 @@ import os
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 
+from cpnetwork.errors import CpnetworkError
+from cpnetwork.storage.sql_engine import READ_ONLY_OPTION
 from cpnetwork.storage.sql_prepared import run_on_driver
 
 
@@ -51,6 +53,9 @@ class _Kept:
 class ThreadConnections:
     """Connections for transactions: kept per thread (``keep``) or pooled each time."""
 
+    # A failed transaction drops a kept connection: one whose rollback failed, or whose
+    # block failed in the driver, may be in any state.
+
     def __init__(self, engine: sa.Engine, *, keep: bool) -> None:
         self._engine = engine
         self._keep = keep
@@ -58,21 +63,55 @@ class ThreadConnections:
         self._all: weakref.WeakSet[_Kept] = weakref.WeakSet()
         self._lock = threading.Lock()
 
-    @property
-    def kept(self) -> bool:
-        """Whether connections are kept per thread (and their transactions run on the driver)."""
-        return self._keep
+    def transaction(self, *, read_only: bool) -> AbstractContextManager[sa.Connection]:
+        """A transaction's connection, committed unless the block raises.
+
+        ``read_only`` marks it on the connection (``READ_ONLY_OPTION`` in its info,
+        read by the engine's ``begin`` listener) and, on PostgreSQL, starts it with
+        ``BEGIN READ ONLY``; a SQLite write transaction starts with ``BEGIN IMMEDIATE``.
+        """
+        if self._keep:
+            return self._kept_transaction(read_only=read_only)
+        return self._pooled_transaction(read_only=read_only)
 
     @contextmanager
-    def connection(self) -> Iterator[sa.Connection]:
-        """A connection for one transaction; a failure drops a kept one."""
-        if not self._keep:
-            with self._engine.connect() as connection:
+    def _pooled_transaction(self, *, read_only: bool) -> Iterator[sa.Connection]:
+        with self._engine.connect() as connection:
+            connection.info[READ_ONLY_OPTION] = read_only
+            if read_only and connection.dialect.name == "postgresql":
+                # psycopg then starts it with BEGIN READ ONLY: no statement of its own.
+                connection.execution_options(postgresql_readonly=True)
+            with connection.begin():
                 yield connection
-            return
-        kept = self._kept()
+
+    @contextmanager
+    def _kept_transaction(self, *, read_only: bool) -> Iterator[sa.Connection]:
+        """On the thread's kept connection, begun and ended on the driver.
+
+        A block that raises is rolled back; the connection is dropped unless the error
+        is the library's own (a refused record, a missing one) and the rollback worked.
+        """
+        connection = self._kept()
+        # The connection's own info, so it is set afresh for every transaction.
+        connection.info[READ_ONLY_OPTION] = read_only
         try:
-            yield kept
+            run_on_driver(connection, "BEGIN" if read_only else "BEGIN IMMEDIATE").close()
+        except BaseException:
+            self._drop()
+            raise
+        try:
+            yield connection
+        except BaseException as exc:
+            try:
+                _end(connection, commit=False)
+            except BaseException:
+                self._drop()
+                raise exc from None
+            if not isinstance(exc, CpnetworkError):
+                self._drop()
+            raise
+        try:
+            _end(connection, commit=True)
         except BaseException:
             self._drop()
             raise
@@ -101,22 +140,6 @@ class ThreadConnections:
             self._all.clear()
         for each in kept:
             each.close()
-
-
-@contextmanager
-def driver_transaction(connection: sa.Connection, *, immediate: bool) -> Iterator[None]:
-    """A SQLite transaction begun and ended on the driver, committed unless the block raises.
-
-    ``immediate`` takes the database's write lock at ``BEGIN`` (``BEGIN IMMEDIATE``),
-    so writers queue there rather than fail when they first write.
-    """
-    run_on_driver(connection, "BEGIN IMMEDIATE" if immediate else "BEGIN").close()
-    try:
-        yield
-    except BaseException:
-        _end(connection, commit=False)
-        raise
-    _end(connection, commit=True)
 
 
 def _end(connection: sa.Connection, *, commit: bool) -> None:

@@ -19,6 +19,14 @@ then no connection sets WAL or writes anything (see :func:`sqlite_read_only`).
 Each SQLite connection also gets the SQL function ``cpnetwork_month(utc_text, zone)``
 that grouping by :class:`~cpnetwork.storage.base.Month` calls (SQLite has no
 time-zone rules of its own).  PostgreSQL URLs run on psycopg 3.
+
+A PostgreSQL connection taken from the pool is pinged first (the dialect's own
+``do_ping``) when the server has sent it something while it sat idle (a server ending
+the session, on a restart or ``pg_terminate_backend``, says so and closes the socket,
+which then reads as ready without a round trip) or when it has been idle for
+:data:`PING_AFTER_IDLE_SECONDS` (a link that dropped silently).  A dead one is replaced
+before a transaction runs on it.  Pinging every checkout, as ``pool_pre_ping`` does,
+cost a round trip per transaction, as much as the read it preceded.
 """
 
 from __future__ import annotations
@@ -26,10 +34,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import select
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +59,10 @@ BUSY_TIMEOUT_SECONDS = 30
 MONTH_FUNCTION = "cpnetwork_month"
 #: The key in a connection's ``info`` marking its transaction read-only.
 READ_ONLY_OPTION = "cpnetwork_read_only"
+#: A pooled PostgreSQL connection idle this long is pinged before it is used.
+PING_AFTER_IDLE_SECONDS = 5.0
+#: The key in a pooled connection's ``info`` holding when it was last given back.
+_RETURNED_AT = "cpnetwork_returned_at"
 
 
 def _parse(url: str) -> sa.URL:
@@ -166,7 +177,39 @@ def create_engine(url: str, *, read_only: bool = False) -> sa.Engine:
         event.listen(engine, "connect", lambda dbapi, record: set_up(dbapi))
         event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
-    return sa.create_engine(target, pool_pre_ping=True, json_deserializer=json_loads)
+    engine = sa.create_engine(target, json_deserializer=json_loads)
+    event.listen(engine, "checkin", _returned)
+    event.listen(engine, "checkout", functools.partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+def _has_input(dbapi_connection: Any) -> bool:
+    """Whether an idle connection's socket has something to read (or is closed)."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):  # no socket left to ask
+        return True
+    return bool(readable)
+
+
+def _returned(dbapi_connection: Any, record: Any) -> None:
+    record.info[_RETURNED_AT] = time.monotonic()
+
+
+def _ping_if_idle(dialect: sa.Dialect, dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    returned = record.info.get(_RETURNED_AT)
+    if returned is None:
+        return  # made for this checkout
+    recent = time.monotonic() - returned < PING_AFTER_IDLE_SECONDS
+    if recent and not _has_input(dbapi_connection):
+        return
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except Exception:
+        alive = False
+    if not alive:
+        # The pool's documented answer: it discards this connection and makes another.
+        raise sa_exc.DisconnectionError("the connection was lost while it sat in the pool")
 
 
 def _in_memory(parsed: sa.URL) -> bool:
@@ -247,7 +290,7 @@ def sqlite_month(utc_text: str | None, zone: str) -> str | None:
 
 # BEGIN goes straight to the driver: through ``exec_driver_sql`` it cost more than the
 # read it starts.  A store's transaction already begun on the driver (see
-# sql_connections.driver_transaction) is the one SQLAlchemy's runs in.
+# sql_connections) is the one SQLAlchemy's runs in.
 def _sqlite_begin(connection: sa.Connection) -> None:
     if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
         return
@@ -269,23 +312,31 @@ def driver_errors(engine: sa.Engine) -> tuple[type[BaseException], ...]:
     return (error,) if isinstance(error, type) and issubclass(error, BaseException) else ()
 
 
-@contextmanager
-def translated(
-    url: str, action: str, drivers: tuple[type[BaseException], ...] = ()
-) -> Iterator[None]:
-    """Turn every driver and SQLAlchemy error into a StorageError; ours pass through."""
-    try:
-        yield
-    except CpnetworkError:
-        raise
-    except sa_exc.StatementError as exc:
-        if isinstance(exc.orig, CpnetworkError):
+class translated:  # lower case: it reads as the function it replaced
+    """A block whose driver and SQLAlchemy errors become a StorageError; ours pass through.
+
+    A class rather than a generator: every statement a transaction runs is inside one.
+    """
+
+    __slots__ = ("action", "drivers", "url")
+
+    def __init__(
+        self, url: str, action: str, drivers: tuple[type[BaseException], ...] = ()
+    ) -> None:
+        self.url, self.action, self.drivers = url, action, drivers
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        if exc is None or isinstance(exc, CpnetworkError):
+            return
+        if isinstance(exc, sa_exc.StatementError) and isinstance(exc.orig, CpnetworkError):
             raise exc.orig from exc
-        raise StorageError("storage", url, f"{action} failed: {_reason(exc)}") from exc
-    except sa_exc.SQLAlchemyError as exc:
-        raise StorageError("storage", url, f"{action} failed: {_reason(exc)}") from exc
-    except drivers as exc:
-        raise StorageError("storage", url, f"{action} failed: {_reason(exc)}") from exc
+        if isinstance(exc, (sa_exc.SQLAlchemyError, *self.drivers)):
+            raise StorageError(
+                "storage", self.url, f"{self.action} failed: {_reason(exc)}"
+            ) from exc
 
 
 def _reason(exc: BaseException) -> str:

@@ -1,22 +1,25 @@
 """Records rebuilt from the rows a SQL store reads, one plan per kind.
 
-Rebuilding a record through the cattrs converter's whole-record function costs more
-than the SQL that read its row: every field passes through a structure hook, and
-dates and durations are written back out as text and numbers only to be parsed again.
-A :class:`RecordReader` plans, once per kind, what each column's value needs:
+Rebuilding a record through the cattrs converter's whole-record function cost more
+than the SQL that read its row: every value passed through a structure hook and the
+record's ``__init__`` ran its converters again, and dates and durations were written
+out as text and numbers only to be parsed back.  A :class:`RecordReader` plans, once
+per kind, what each column's value needs to become the field's value:
 
-* a plain value (str, int, float, bool, date, timedelta, or None for an optional one)
-  comes out of the driver's type processing as the field wants it, and is passed on;
+* a plain value (str, int, float, bool, date, timedelta) comes out of the driver's type
+  processing as the field wants it, and is passed on;
 * a datetime is put back in its stored zone (:func:`~.sql_types.in_zone`);
-* anything else (enums, JSON columns: sets, tuples, nested records, dicts) goes
-  through the converter's own structure hook for the field's type.
+* an enum is looked up by value; a JSON column's data is rebuilt by a plan of its
+  declared type (sets, tuples, nested records, dates as text), and anything the plan
+  does not know (dicts, unions, ``Any``) goes through the converter's own hook.
 
-The record is then made by calling its class under
-:func:`~cpnetwork.model._validators.stored_values`, as the converter would, so its
-converters and validators run as before.  A row the plan cannot rebuild (a value an
-older version wrote, a corrupt cell) is rebuilt the long way, through
-:func:`~cpnetwork.serialization.structure`, which names the record and the field in
-the error it raises.
+A stored row passed the model's rules when it was written, so its record is made as an
+ORM loads one: the fields are set on a new instance without running ``__init__``
+(for a class that has no ``__attrs_post_init__`` and takes every field in its
+``__init__``; others are called, with :func:`~cpnetwork.model._validators.stored_values`
+in force, as the converter would call them).  A row the plan cannot rebuild (a value
+an older version wrote, a damaged cell) is rebuilt the long way, through
+:func:`~cpnetwork.serialization.structure`, whose error names the record and field.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from enum import Enum
 from typing import Any
 
 import attrs
@@ -33,13 +37,23 @@ from cpnetwork.model._validators import stored_values, with_stored_values
 from cpnetwork.serialization import converter, structure
 from cpnetwork.storage.sql_types import in_zone
 
-#: Field types whose column value is already the field's value.
-PLAIN_TYPES = frozenset({str, int, float, bool, date, timedelta})
+Convert = Callable[[Any], Any]
+
+#: Field types a column's value already is, after the driver's type processing.
+COLUMN_PLAIN = frozenset({str, int, float, bool, date, timedelta})
+#: Field types JSON data already is.
+JSON_PLAIN = frozenset({str, int, bool})
+
+#: The attribute attrs keeps a cached hash in (``cache_hash=True``).
+HASH_CACHE = "_attrs_cached_hash"
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 @attrs.frozen
 class Step:
-    """How one column's value becomes an argument of the record's class."""
+    """How one column's value becomes a field of the record."""
 
     #: The field's name (the key cattrs reads) and its ``__init__`` argument.
     name: str
@@ -48,8 +62,8 @@ class Step:
     index: int
     #: Whether the field takes None.
     optional: bool
-    #: The converter's structure hook for the field, or None for a plain value.
-    convert: Callable[[Any], Any] | None = None
+    #: The value's conversion, or None when it is already the field's value.
+    convert: Convert | None = None
     #: For a datetime: the position of its zone column, or None when the table has none.
     zone_index: int | None = None
     is_datetime: bool = False
@@ -66,27 +80,30 @@ class RecordReader:
         hints = typing.get_type_hints(cls)
         steps: list[Step] = []
         for attribute in attrs.fields(cls):
-            if not attribute.init:
-                continue
             hint = hints.get(attribute.name, Any)
             bare, optional = _without_none(hint)
             zone = zone_of.get(attribute.name)
+            plain = bare in COLUMN_PLAIN or bare is datetime
             steps.append(
                 Step(
                     attribute.name,
                     attribute.alias or attribute.name,
                     position[attribute.name],
                     optional or hint is Any,
-                    convert=None if bare in PLAIN_TYPES or bare is datetime else _hook(bare),
+                    convert=None if plain else json_plan(bare),
                     zone_index=None if zone is None else position[zone],
                     is_datetime=bare is datetime,
                 )
             )
         self._steps = tuple(steps)
+        self._make = maker(cls)
 
     def record(self, values: Sequence[Any]) -> Any:
         """The record a row holds, its values in the table's column order."""
-        arguments: dict[str, Any] = {}
+        return with_stored_values(self._planned, values)
+
+    def _planned(self, values: Sequence[Any]) -> Any:
+        fields: list[Any] = []
         try:
             for step in self._steps:
                 value = values[step.index]
@@ -98,8 +115,8 @@ class RecordReader:
                     value = in_zone(value, None if zone_index is None else values[zone_index])
                 elif step.convert is not None:
                     value = step.convert(value)
-                arguments[step.argument] = value
-            return with_stored_values(self.cls, arguments)
+                fields.append(value)
+            return self._make(fields)
         except Exception:  # rebuilt the long way, whose error names what is wrong
             return self._slowly(values)
 
@@ -122,6 +139,121 @@ class RecordReader:
             return structure(data, self.cls)
 
 
+def maker(cls: type) -> Callable[[Sequence[Any]], Any]:
+    """Makes a record of ``cls`` from its fields' values, in field order.
+
+    Called with stored values in force (see :meth:`RecordReader.record`).
+    """
+    fields = attrs.fields(cls)
+    names = tuple(attribute.name for attribute in fields)
+    init = getattr(cls.__init__, "__code__", None)  # type: ignore[misc]
+    direct = (
+        all(attribute.init for attribute in fields)
+        and not hasattr(cls, "__attrs_pre_init__")
+        and not hasattr(cls, "__attrs_post_init__")
+        # A class caching its hash sets the cache in ``__init__``.
+        and init is not None
+        and HASH_CACHE not in (*init.co_names, *init.co_consts)
+    )
+    if direct:
+
+        def make_directly(values: Sequence[Any]) -> Any:
+            record: Any = _new(cls)
+            for name, value in zip(names, values, strict=True):
+                _set(record, name, value)
+            return record
+
+        return make_directly
+    arguments = tuple(attribute.alias or attribute.name for attribute in fields)
+
+    def make_by_init(values: Sequence[Any]) -> Any:
+        return cls(**dict(zip(arguments, values, strict=True)))
+
+    return make_by_init
+
+
+def json_plan(hint: Any) -> Convert:
+    """How data of type ``hint``, as JSON holds it (or a column's enum), becomes a value."""
+    bare, optional = _without_none(hint)
+    plan = _plan(bare)
+    if not optional:
+        return plan
+
+    def optional_value(value: Any) -> Any:
+        return None if value is None else plan(value)
+
+    return optional_value
+
+
+def _plan(bare: Any) -> Convert:
+    if bare in JSON_PLAIN:
+        return _same
+    if bare is float:
+        return float
+    if bare is date:
+        return date.fromisoformat
+    if bare is timedelta:
+        return _seconds
+    if isinstance(bare, type) and issubclass(bare, Enum):
+        return _member_of(bare)
+    origin, args = typing.get_origin(bare), typing.get_args(bare)
+    sets = origin in (frozenset, set) and len(args) == 1
+    if sets or (origin is tuple and len(args) == 2 and args[1] is ...):
+        return _collection(origin, json_plan(args[0]))
+    if attrs.has(bare) and isinstance(bare, type):
+        return _nested(bare)
+    hook = converter.get_structure_hook(bare)
+
+    def through_hook(value: Any) -> Any:
+        return hook(value, bare)
+
+    return through_hook
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _seconds(value: Any) -> timedelta:
+    return timedelta(seconds=value)
+
+
+def _member_of(enum: type[Enum]) -> Convert:
+    members = enum._value2member_map_
+
+    def member(value: Any) -> Any:
+        found = members.get(value)
+        return enum(value) if found is None else found
+
+    return member
+
+
+def _collection(container: Callable[..., Any], item: Convert) -> Convert:
+    def collection(values: Any) -> Any:
+        if not isinstance(values, list):
+            raise TypeError(f"{values!r} is not a list")
+        return container(map(item, values)) if values else container()
+
+    return collection
+
+
+def _nested(cls: type) -> Convert:
+    """A nested record from its dict: planned when the dict has every field, else cattrs."""
+    hints = typing.get_type_hints(cls)
+    fields = attrs.fields(cls)
+    plans = tuple((a.name, json_plan(hints.get(a.name, Any))) for a in fields)
+    keys = frozenset(name for name, _ in plans)
+    make = maker(cls)
+    hook = converter.get_structure_hook(cls)
+
+    def nested(value: Any) -> Any:
+        if isinstance(value, dict) and value.keys() == keys:
+            return make([plan(value[name]) for name, plan in plans])
+        return hook(value, cls)
+
+    return nested
+
+
 def _without_none(hint: Any) -> tuple[Any, bool]:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         args = typing.get_args(hint)
@@ -129,30 +261,3 @@ def _without_none(hint: Any) -> tuple[Any, bool]:
         if len(rest) == 1:
             return rest[0], True
     return hint, False
-
-
-def _hook(bare: Any) -> Callable[[Any], Any]:
-    """The converter's structure hook for a field's type, taking just the value.
-
-    A set or a variadic tuple of one type is made from its items' hook directly:
-    cattrs' container functions cost several times the items for the short (often
-    empty) collections records hold.
-    """
-    origin, args = typing.get_origin(bare), typing.get_args(bare)
-    sets = origin in (frozenset, set) and len(args) == 1
-    variadic = origin is tuple and len(args) == 2 and args[1] is ...
-    if sets or variadic:
-        container: Callable[..., Any] = origin
-        item_type = args[0]
-        item = converter.get_structure_hook(item_type)
-
-        def convert_items(values: Any) -> Any:
-            return container(item(value, item_type) for value in values) if values else container()
-
-        return convert_items
-    hook = converter.get_structure_hook(bare)
-
-    def convert(value: Any) -> Any:
-        return hook(value, bare)
-
-    return convert
