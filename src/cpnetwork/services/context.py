@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
@@ -127,18 +127,15 @@ class Context:
                 self._local.uow = None
         self._deliver(uow.events)
 
-    @contextmanager
-    def reading(self) -> Iterator[Transaction]:
+    def reading(self) -> AbstractContextManager[Transaction]:
         """A read-only transaction, so queries never wait behind a writer.
 
         Inside a change, the change's own transaction (see above).
         """
         active = self._active()
         if active is not None:
-            yield active.tx
-            return
-        with self.storage.transaction(read_only=True) as tx:
-            yield tx
+            return nullcontext(active.tx)
+        return self.storage.transaction(read_only=True)
 
     @contextmanager
     def reading_work(self) -> Iterator[UnitOfWork]:

@@ -431,25 +431,14 @@ class SQLStorage(Storage):
             self._writers[mapped.kind.cls] = writer
         return writer
 
-    @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[Transaction]:
-        if getattr(self._local, "active", False):
-            raise StorageError("storage", self.url, "transactions do not nest")
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Transaction]:
         if self.read_only_reason is not None:
             refusal: str | None = f"the database is opened read-only ({self.read_only_reason})"
         else:
             refusal = "the transaction is read-only" if read_only else None
-        self._local.active = True
-        try:
-            with (
-                translated(self.url, "the transaction", self._drivers),
-                self._connections.transaction(read_only=refusal is not None) as connection,
-            ):
-                yield SQLTransaction(self, connection, refusal=refusal)
-        finally:
-            self._local.active = False
+        return _TransactionScope(self, refusal)
 
-    def translated(self, action: str) -> AbstractContextManager[None]:
+    def translated(self, action: str) -> translated:
         """A block whose driver errors become StorageError naming this store."""
         return translated(self.url, action, self._drivers)
 
@@ -460,6 +449,48 @@ class SQLStorage(Storage):
 
     def __repr__(self) -> str:
         return f"<SQLStorage {self.url}>"
+
+
+class _TransactionScope:
+    """One transaction of a store, as the context manager ``transaction`` returns.
+
+    A class rather than a generator, as it wraps every read: it marks the thread as in
+    a transaction (they do not nest), takes the connection's transaction (see
+    :mod:`~cpnetwork.storage.sql_connections`), and turns the driver errors of both,
+    and of the block, into StorageError.
+    """
+
+    __slots__ = ("_refusal", "_scope", "_storage")
+
+    def __init__(self, storage: SQLStorage, refusal: str | None) -> None:
+        self._storage = storage
+        self._refusal = refusal
+
+    def __enter__(self) -> SQLTransaction:
+        storage = self._storage
+        if getattr(storage._local, "active", False):
+            raise StorageError("storage", storage.url, "transactions do not nest")
+        storage._local.active = True
+        try:
+            with storage.translated("the transaction"):
+                scope = storage._connections.transaction(read_only=self._refusal is not None)
+                connection = scope.__enter__()
+        except BaseException:
+            storage._local.active = False
+            raise
+        self._scope = scope
+        return SQLTransaction(storage, connection, refusal=self._refusal)
+
+    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> None:
+        storage = self._storage
+        try:
+            with storage.translated("the transaction"):
+                # Neither kind of connection scope swallows the block's error.
+                self._scope.__exit__(kind, exc, traceback)
+            if exc is not None:
+                storage.translated("the transaction").__exit__(kind, exc, traceback)
+        finally:
+            storage._local.active = False
 
 
 def _driver_integrity_error(engine: sa.Engine) -> tuple[type[BaseException], ...]:

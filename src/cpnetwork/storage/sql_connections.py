@@ -84,39 +84,11 @@ class ThreadConnections:
             with connection.begin():
                 yield connection
 
-    @contextmanager
-    def _kept_transaction(self, *, read_only: bool) -> Iterator[sa.Connection]:
-        """On the thread's kept connection, begun and ended on the driver.
+    def _kept_transaction(self, *, read_only: bool) -> KeptTransaction:
+        return KeptTransaction(self, read_only=read_only)
 
-        A block that raises is rolled back; the connection is dropped unless the error
-        is the library's own (a refused record, a missing one) and the rollback worked.
-        """
-        connection = self._kept()
-        # The connection's own info, so it is set afresh for every transaction.
-        connection.info[READ_ONLY_OPTION] = read_only
-        try:
-            run_on_driver(connection, "BEGIN" if read_only else "BEGIN IMMEDIATE").close()
-        except BaseException:
-            self._drop()
-            raise
-        try:
-            yield connection
-        except BaseException as exc:
-            try:
-                _end(connection, commit=False)
-            except BaseException:
-                self._drop()
-                raise exc from None
-            if not isinstance(exc, CpnetworkError):
-                self._drop()
-            raise
-        try:
-            _end(connection, commit=True)
-        except BaseException:
-            self._drop()
-            raise
-
-    def _kept(self) -> sa.Connection:
+    def kept(self) -> sa.Connection:
+        """This thread's kept connection, made on first use."""
         kept: _Kept | None = getattr(self._local, "kept", None)
         if kept is not None and kept.connection is not None and kept.pid == os.getpid():
             return kept.connection
@@ -127,7 +99,8 @@ class ThreadConnections:
         assert fresh.connection is not None
         return fresh.connection
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
+        """Close this thread's kept connection; the next transaction makes another."""
         kept: _Kept | None = getattr(self._local, "kept", None)
         self._local.kept = None
         if kept is not None:
@@ -140,6 +113,43 @@ class ThreadConnections:
             self._all.clear()
         for each in kept:
             each.close()
+
+
+class KeptTransaction:
+    """A transaction on the thread's kept connection, begun and ended on the driver.
+
+    A block that raises is rolled back; the connection is dropped unless the error is
+    the library's own (a refused record, a missing one) and the rollback worked.  A
+    class rather than a generator, as it wraps every read.
+    """
+
+    __slots__ = ("_connection", "_connections", "_read_only")
+
+    def __init__(self, connections: ThreadConnections, *, read_only: bool) -> None:
+        self._connections = connections
+        self._read_only = read_only
+
+    def __enter__(self) -> sa.Connection:
+        connection = self._connection = self._connections.kept()
+        # The connection's own info, so it is set afresh for every transaction.
+        connection.info[READ_ONLY_OPTION] = self._read_only
+        try:
+            run_on_driver(connection, "BEGIN" if self._read_only else "BEGIN IMMEDIATE").close()
+        except BaseException:
+            self._connections.drop()
+            raise
+        return connection
+
+    def __exit__(self, kind: object, exc: BaseException | None, traceback: object) -> None:
+        try:
+            _end(self._connection, commit=exc is None)
+        except BaseException:
+            self._connections.drop()
+            if exc is None:
+                raise
+            raise exc from None  # the block's error is the one to see
+        if exc is not None and not isinstance(exc, CpnetworkError):
+            self._connections.drop()
 
 
 def _end(connection: sa.Connection, *, commit: bool) -> None:

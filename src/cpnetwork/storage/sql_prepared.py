@@ -92,11 +92,22 @@ class Prepared:
             codes = [column[1] for column in cursor.description or ()]
             dialect = self._dialect
             made = [
-                kind.dialect_impl(dialect).result_processor(dialect, code)
+                _result_processor(kind, dialect, code)
                 for kind, code in zip(self._result_types, codes, strict=True)
             ]
             self._result = [(index, p) for index, p in enumerate(made) if p is not None]
         return self._result
+
+
+def _result_processor(kind: sa.types.TypeEngine[Any], dialect: Dialect, code: Any) -> Any:
+    impl = kind.dialect_impl(dialect)
+    processor = impl.result_processor(dialect, code)
+    deserialize = getattr(dialect, "_json_deserializer", None)
+    if processor is not None and isinstance(impl, sa.JSON) and deserialize is not None:
+        # What SQLAlchemy's JSON processor calls for a value that is not None (the
+        # engine's json_deserializer), without its two layers around it.
+        return deserialize
+    return processor
 
 
 def run_on_driver(connection: sa.Connection, sql: str, parameters: Any = ()) -> Any:

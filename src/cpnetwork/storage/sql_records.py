@@ -96,29 +96,46 @@ class RecordReader:
                 )
             )
         self._steps = tuple(steps)
-        self._make = maker(cls)
+        self._planned = self._compile()
 
     def record(self, values: Sequence[Any]) -> Any:
         """The record a row holds, its values in the table's column order."""
         return with_stored_values(self._planned, values)
 
-    def _planned(self, values: Sequence[Any]) -> Any:
-        fields: list[Any] = []
-        try:
-            for step in self._steps:
-                value = values[step.index]
-                if value is None:
-                    if not step.optional:  # only an older or damaged row: the long way
-                        return self._slowly(values)
-                elif step.is_datetime:
-                    zone_index = step.zone_index
-                    value = in_zone(value, None if zone_index is None else values[zone_index])
-                elif step.convert is not None:
-                    value = step.convert(value)
-                fields.append(value)
-            return self._make(fields)
-        except Exception:  # rebuilt the long way, whose error names what is wrong
-            return self._slowly(values)
+    def _compile(self) -> Callable[[Sequence[Any]], Any]:
+        """The plan as one generated function, as attrs and cattrs generate theirs.
+
+        For a step ``i`` reading column ``n`` it runs ``f<i> = values[n]`` and, when the
+        value is not None, the step's conversion; a None the field does not take sends
+        the row the long way.  Then the record is made from ``f0, f1, ...``.
+        """
+        scope: dict[str, Any] = {"make": maker(self.cls), "slowly": self._slowly}
+        scope["in_zone"] = in_zone
+        lines = ["def planned(values):", "    try:"]
+        for number, step in enumerate(self._steps):
+            field = f"f{number}"
+            lines.append(f"        {field} = values[{step.index}]")
+            if step.is_datetime:
+                zone = "None" if step.zone_index is None else f"values[{step.zone_index}]"
+                change = f"{field} = in_zone({field}, {zone})"
+            elif step.convert is not None:
+                scope[f"c{number}"] = step.convert
+                change = f"{field} = c{number}({field})"
+            else:
+                change = None
+            if change is not None:
+                lines += [f"        if {field} is not None:", f"            {change}"]
+                if not step.optional:  # only an older or damaged row: the long way
+                    lines.append("        else:\n            return slowly(values)")
+            elif not step.optional:
+                lines.append(f"        if {field} is None:\n            return slowly(values)")
+        fields = ", ".join(f"f{number}" for number in range(len(self._steps)))
+        lines += [
+            f"        return make({fields})",
+            "    except Exception:  # the long way, whose error names what is wrong",
+            "        return slowly(values)",
+        ]
+        return _generated("\n".join(lines), "planned", scope, self.cls)
 
     def _slowly(self, values: Sequence[Any]) -> Any:
         """The record through the converter's whole-record function, as data it reads."""
@@ -139,13 +156,12 @@ class RecordReader:
             return structure(data, self.cls)
 
 
-def maker(cls: type) -> Callable[[Sequence[Any]], Any]:
-    """Makes a record of ``cls`` from its fields' values, in field order.
+def maker(cls: type) -> Callable[..., Any]:
+    """Makes a record of ``cls`` from its fields' values, as arguments in field order.
 
     Called with stored values in force (see :meth:`RecordReader.record`).
     """
     fields = attrs.fields(cls)
-    names = tuple(attribute.name for attribute in fields)
     init = getattr(cls.__init__, "__code__", None)  # type: ignore[misc]
     direct = (
         all(attribute.init for attribute in fields)
@@ -155,21 +171,25 @@ def maker(cls: type) -> Callable[[Sequence[Any]], Any]:
         and init is not None
         and HASH_CACHE not in (*init.co_names, *init.co_consts)
     )
+    parameters = ", ".join(f"f{number}" for number in range(len(fields)))
     if direct:
+        # Set as ``object.__setattr__`` sets them: frozen classes refuse their own setattr.
+        body = ["    record = new(cls)"]
+        body += [f"    set(record, {a.name!r}, f{n})" for n, a in enumerate(fields)]
+        body.append("    return record")
+    else:
+        arguments = ", ".join(f"{a.alias or a.name}=f{n}" for n, a in enumerate(fields))
+        body = [f"    return cls({arguments})"]
+    source = "\n".join([f"def make({parameters}):", *body])
+    return _generated(source, "make", {"cls": cls, "new": _new, "set": _set}, cls)
 
-        def make_directly(values: Sequence[Any]) -> Any:
-            record: Any = _new(cls)
-            for name, value in zip(names, values, strict=True):
-                _set(record, name, value)
-            return record
 
-        return make_directly
-    arguments = tuple(attribute.alias or attribute.name for attribute in fields)
-
-    def make_by_init(values: Sequence[Any]) -> Any:
-        return cls(**dict(zip(arguments, values, strict=True)))
-
-    return make_by_init
+def _generated(source: str, name: str, scope: dict[str, Any], cls: type) -> Callable[..., Any]:
+    """The function ``name`` that ``source`` defines, compiled in ``scope``."""
+    code = compile(source, f"<cpnetwork {name} {cls.__module__}.{cls.__qualname__}>", "exec")
+    exec(code, scope)
+    function: Callable[..., Any] = scope[name]
+    return function
 
 
 def json_plan(hint: Any) -> Convert:
@@ -248,7 +268,7 @@ def _nested(cls: type) -> Convert:
 
     def nested(value: Any) -> Any:
         if isinstance(value, dict) and value.keys() == keys:
-            return make([plan(value[name]) for name, plan in plans])
+            return make(*[plan(value[name]) for name, plan in plans])
         return hook(value, cls)
 
     return nested
