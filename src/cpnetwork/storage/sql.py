@@ -487,7 +487,7 @@ class _TransactionScope:
             with storage.translated("the transaction"):
                 # Neither kind of connection scope swallows the block's error.
                 self._scope.__exit__(kind, exc, traceback)
-            if exc is not None:
+            if exc is not None:  # the block's own driver error becomes a StorageError
                 storage.translated("the transaction").__exit__(kind, exc, traceback)
         finally:
             storage._local.active = False

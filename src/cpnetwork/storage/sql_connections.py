@@ -7,15 +7,17 @@ session, so keeping one per thread costs the database nothing; the pool lets as 
 as there are threads.  A PostgreSQL connection is a server process: those go back to
 the pool after every transaction, where they are shared.
 
-A kept connection is dropped (closed, and made afresh by the next transaction) when a
-transaction on it fails, when its thread ends, and in a child process after ``fork``,
-which never touches its parent's connections.  ``close`` closes every kept one.
+A kept connection's transactions are begun and ended on the driver
+(:class:`KeptTransaction`): SQLAlchemy's own bookkeeping of a transaction cost several
+times a read by id.  A Core statement run inside still works: SQLAlchemy then begins
+its transaction over the driver's (the engine's ``begin`` listener sees the driver
+already in one and sends nothing), and it is ended with the driver's.
 
-A kept connection's transactions are begun and ended on the driver: SQLAlchemy's own
-bookkeeping of a transaction cost
-several times a read by id.  A Core statement run inside still works: SQLAlchemy then
-begins its transaction over the driver's (the engine's ``begin`` listener sees the
-driver already in one and sends nothing), and it is ended with the driver's.
+A kept connection is dropped (closed, and made afresh by the next transaction) when a
+transaction on it fails in the driver or cannot be rolled back (the library's own
+errors, such as a record not found, roll back and keep it), when its thread ends, and
+in a child process after ``fork``, which never touches its parent's connections.
+``close`` closes every kept one.
 """
 
 from __future__ import annotations
@@ -30,8 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cpnetwork.errors import CpnetworkError
-from cpnetwork.storage.sql_engine import READ_ONLY_OPTION
-from cpnetwork.storage.sql_prepared import run_on_driver
+from cpnetwork.storage.sql_engine import READ_ONLY_OPTION, begin_sqlite
 
 
 class _Kept:
@@ -53,9 +54,6 @@ class _Kept:
 class ThreadConnections:
     """Connections for transactions: kept per thread (``keep``) or pooled each time."""
 
-    # A failed transaction drops a kept connection: one whose rollback failed, or whose
-    # block failed in the driver, may be in any state.
-
     def __init__(self, engine: sa.Engine, *, keep: bool) -> None:
         self._engine = engine
         self._keep = keep
@@ -71,7 +69,7 @@ class ThreadConnections:
         ``BEGIN READ ONLY``; a SQLite write transaction starts with ``BEGIN IMMEDIATE``.
         """
         if self._keep:
-            return self._kept_transaction(read_only=read_only)
+            return KeptTransaction(self, read_only=read_only)
         return self._pooled_transaction(read_only=read_only)
 
     @contextmanager
@@ -83,9 +81,6 @@ class ThreadConnections:
                 connection.execution_options(postgresql_readonly=True)
             with connection.begin():
                 yield connection
-
-    def _kept_transaction(self, *, read_only: bool) -> KeptTransaction:
-        return KeptTransaction(self, read_only=read_only)
 
     def kept(self) -> sa.Connection:
         """This thread's kept connection, made on first use."""
@@ -119,8 +114,9 @@ class KeptTransaction:
     """A transaction on the thread's kept connection, begun and ended on the driver.
 
     A block that raises is rolled back; the connection is dropped unless the error is
-    the library's own (a refused record, a missing one) and the rollback worked.  A
-    class rather than a generator, as it wraps every read.
+    the library's own (a refused record, a missing one) and the rollback worked: one
+    whose block failed in the driver, or whose rollback failed, may be in any state.
+    A class rather than a generator, as it wraps every read.
     """
 
     __slots__ = ("_connection", "_connections", "_read_only")
@@ -134,7 +130,7 @@ class KeptTransaction:
         # The connection's own info, so it is set afresh for every transaction.
         connection.info[READ_ONLY_OPTION] = self._read_only
         try:
-            run_on_driver(connection, "BEGIN" if self._read_only else "BEGIN IMMEDIATE").close()
+            begin_sqlite(connection, read_only=self._read_only)
         except BaseException:
             self._connections.drop()
             raise

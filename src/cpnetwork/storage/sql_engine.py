@@ -288,22 +288,24 @@ def sqlite_month(utc_text: str | None, zone: str) -> str | None:
     return calendar_month(datetime.fromisoformat(utc_text), zone)
 
 
-# BEGIN goes straight to the driver: through ``exec_driver_sql`` it cost more than the
-# read it starts.  A store's transaction already begun on the driver (see
-# sql_connections) is the one SQLAlchemy's runs in.
+def begin_sqlite(connection: sa.Connection, *, read_only: bool) -> None:
+    """Begin a SQLite transaction on the driver, unless one is open there already.
+
+    A writer's ``BEGIN IMMEDIATE`` takes the write lock at once; a reader's deferred
+    ``BEGIN`` reads a snapshot.  Straight to the driver: through ``exec_driver_sql`` it
+    cost more than the read it starts.  A store's transaction already begun on the
+    driver (see sql_connections) is the one a SQLAlchemy transaction then runs in.
+    """
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        run_on_driver(connection, "BEGIN" if read_only else "BEGIN IMMEDIATE").close()
+
+
 def _sqlite_begin(connection: sa.Connection) -> None:
-    if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        return
-    if connection.info.get(READ_ONLY_OPTION):
-        _sqlite_begin_deferred(connection)
-    else:
-        run_on_driver(connection, "BEGIN IMMEDIATE").close()
+    begin_sqlite(connection, read_only=bool(connection.info.get(READ_ONLY_OPTION)))
 
 
 def _sqlite_begin_deferred(connection: sa.Connection) -> None:
-    if connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-        return
-    run_on_driver(connection, "BEGIN").close()
+    begin_sqlite(connection, read_only=True)
 
 
 def driver_errors(engine: sa.Engine) -> tuple[type[BaseException], ...]:

@@ -55,9 +55,8 @@ _set = object.__setattr__
 class Step:
     """How one column's value becomes a field of the record."""
 
-    #: The field's name (the key cattrs reads) and its ``__init__`` argument.
+    #: The field's name (the key cattrs reads).
     name: str
-    argument: str
     #: The value's position in the row.
     index: int
     #: Whether the field takes None.
@@ -87,7 +86,6 @@ class RecordReader:
             steps.append(
                 Step(
                     attribute.name,
-                    attribute.alias or attribute.name,
                     position[attribute.name],
                     optional or hint is Any,
                     convert=None if plain else json_plan(bare),
@@ -109,8 +107,11 @@ class RecordReader:
         value is not None, the step's conversion; a None the field does not take sends
         the row the long way.  Then the record is made from ``f0, f1, ...``.
         """
-        scope: dict[str, Any] = {"make": maker(self.cls), "slowly": self._slowly}
-        scope["in_zone"] = in_zone
+        scope: dict[str, Any] = {
+            "make": maker(self.cls),
+            "slowly": self._slowly,
+            "in_zone": in_zone,
+        }
         lines = ["def planned(values):", "    try:"]
         for number, step in enumerate(self._steps):
             field = f"f{number}"
@@ -178,7 +179,8 @@ def maker(cls: type) -> Callable[..., Any]:
         body += [f"    set(record, {a.name!r}, f{n})" for n, a in enumerate(fields)]
         body.append("    return record")
     else:
-        arguments = ", ".join(f"{a.alias or a.name}=f{n}" for n, a in enumerate(fields))
+        # As cattrs does: a field ``__init__`` does not take is left to its default.
+        arguments = ", ".join(f"{a.alias or a.name}=f{n}" for n, a in enumerate(fields) if a.init)
         body = [f"    return cls({arguments})"]
     source = "\n".join([f"def make({parameters}):", *body])
     return _generated(source, "make", {"cls": cls, "new": _new, "set": _set}, cls)

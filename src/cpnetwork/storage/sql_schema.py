@@ -288,13 +288,8 @@ class MappedKind:
     def from_values(self, values: Sequence[Any]) -> Any:
         """The record a row holds, given as values in the table's column order.
 
-        Its values are taken as stored (:func:`~cpnetwork.model._validators.stored_values`):
-        they passed the input rules when written, and rows of an older version stay
-        readable; the record's own validators still run.  See
-        :mod:`~cpnetwork.storage.sql_records` for how.
+        Its values are taken as stored: they passed the model's rules when written, so
+        the record is made without running them again, and rows of an older version
+        stay readable (see :mod:`~cpnetwork.storage.sql_records`).
         """
         return self.reader.record(values)
-
-    def from_row(self, row: Mapping[Any, Any]) -> Any:
-        """The record a row holds, given as a mapping of column names to values."""
-        return self.reader.record([row.get(name) for name in self.names])

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -158,3 +159,30 @@ def test_empty_collections_are_fresh_each_time() -> None:
     first = json_loads("[]")
     first.append(1)
     assert json_loads("[]") == [] and json_loads("{}") == {}
+
+
+@attrs.frozen
+class Badge:
+    """A plugin's kind whose class must be called: it computes a field after init."""
+
+    id: str
+    title: str
+    earned: datetime | None = None
+    label: str = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "label", self.title.upper())
+
+
+def test_a_class_with_post_init_is_called_not_filled(tmp_path: Path) -> None:
+    store = SQLStorage(f"sqlite:///{tmp_path / 'badges.db'}")
+    store.register_kinds([RecordKind(name="badges", cls=Badge)])
+    earned = datetime(2024, 5, 1, 9, tzinfo=ZoneInfo("America/Los_Angeles"))
+    with store.transaction() as tx:
+        tx.insert(Badge(id="b1", title="mentor", earned=earned))
+    with sqlite3.connect(tmp_path / "badges.db") as connection:  # what the class recomputes
+        connection.execute("UPDATE badges SET label = 'stale'")
+    with store.transaction(read_only=True) as tx:
+        read = tx.get(Badge, "b1")
+    assert read == Badge(id="b1", title="mentor", earned=earned)
+    assert read is not None and read.label == "MENTOR" and read.earned.tzinfo == earned.tzinfo
