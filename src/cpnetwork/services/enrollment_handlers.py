@@ -271,13 +271,14 @@ def _candidate(
 
 
 def move(uow: UnitOfWork, command: Move) -> Enrollment:
-    found = uow.require(Enrollment, command.enrollment_id)
-    program = seats.open_program(uow, found.program_id, sweep=False)
-    swept = seats.sweep_offers(uow, program)
-    enrollment = found
-    if swept or not uow.tx.serializes_writers:
-        # The sweep may have expired this very offer; where writers run at once,
-        # another change may have moved it before the program was locked.
+    if uow.tx.serializes_writers:  # nothing moves it while this change runs
+        enrollment = uow.require(Enrollment, command.enrollment_id)
+        program = seats.open_program(uow, enrollment.program_id, sweep=False)
+    else:  # read as the program's lock leaves it
+        locked = seats.open_program_of(uow, command.enrollment_id)
+        enrollment = uow.require(Enrollment, command.enrollment_id)
+        program = locked or seats.open_program(uow, enrollment.program_id, sweep=False)
+    if seats.sweep_offers(uow, program):  # it may have expired this very offer
         enrollment = uow.require(Enrollment, command.enrollment_id)
     if enrollment.status not in ALLOWED_FROM[command.action]:
         enrollment.check_step(

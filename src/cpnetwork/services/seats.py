@@ -183,6 +183,21 @@ def open_program(uow: UnitOfWork, program_id: str, *, sweep: bool = True) -> Pro
     return program
 
 
+def open_program_of(uow: UnitOfWork, enrollment_id: str) -> Program | None:
+    """Lock the program of an enrollment through the enrollment, before reading it.
+
+    Where writers run at once, the enrollment must be read after the lock (another
+    change may move it meanwhile); locking its program through it (one statement where
+    the store can, see ``Transaction.locked_parent``) spares reading it twice.  None
+    when there is no such enrollment.  A program already locked in this unit of work
+    is the one returned.
+    """
+    program = uow.tx.locked_parent(Program, Enrollment, enrollment_id, "program_id")
+    if program is None:
+        return None
+    return uow.programs.setdefault(program.id, program)
+
+
 def sweep_offers(uow: UnitOfWork, program: Program) -> bool:
     """Expire the open program's offers past their time, once per unit of work.
 

@@ -244,6 +244,12 @@ def split_condition(key: str) -> tuple[str, str]:
     return key, "eq"
 
 
+def check_parent_field(child: type, field: str) -> None:
+    """ValidationError unless ``field`` is a field of ``child`` (see ``locked_parent``)."""
+    if field not in attrs.fields_dict(child):
+        raise ValidationError(child.__name__, None, f"no field {field!r} to lock through")
+
+
 def is_collection(value: Any) -> bool:
     return isinstance(value, list | tuple | set | frozenset)
 
@@ -459,6 +465,20 @@ class Transaction(ABC):
         """
         self.lock(cls, record_id)
         return self.get(cls, record_id)
+
+    def locked_parent(self, cls: type[R], child: type, child_id: str, field: str) -> R | None:
+        """The record of ``cls`` whose id the ``child`` record's ``field`` holds,
+        :meth:`locked` (an enrollment's program, before the enrollment is read again).
+
+        None when either is missing.  The field must never change once written, as an
+        enrollment's ``program_id`` does not: a store may read it before taking the
+        lock.  One that can do it all in one statement overrides this; a refusal names
+        ``lock``.
+        """
+        check_parent_field(child, field)
+        found = self.get(child, child_id)
+        parent_id = None if found is None else getattr(found, field)
+        return None if parent_id is None else self.locked(cls, parent_id)
 
 
 class Storage(ABC):

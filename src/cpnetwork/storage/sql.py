@@ -55,6 +55,7 @@ from cpnetwork.storage.base import (
     Transaction,
     Where,
     check_counts,
+    check_parent_field,
     refused,
 )
 from cpnetwork.storage.kinds import CORE_KINDS
@@ -379,6 +380,21 @@ class SQLStorage(Storage):
         return self.prepared(
             ("lock", mapped.kind.cls, read),
             lambda: sa.select(*columns).where(table.c.id == sa.bindparam("key")).with_for_update(),
+        )
+
+    def locking_parent(self, mapped: MappedKind, child: MappedKind, field: str) -> Prepared:
+        """``SELECT … WHERE id = (SELECT <field> FROM <child> WHERE id = :key) FOR
+        UPDATE`` (PostgreSQL), prepared: a record locked through its child, in one
+        statement."""
+        table, child_table = mapped.table, child.table
+        parent_id = (
+            sa.select(child_table.c[field])
+            .where(child_table.c.id == sa.bindparam("key"))
+            .scalar_subquery()
+        )
+        return self.prepared(
+            ("lock parent", mapped.kind.cls, child.kind.cls, field),
+            lambda: sa.select(table).where(table.c.id == parent_id).with_for_update(),
         )
 
     def aggregating(
@@ -768,6 +784,18 @@ class SQLTransaction(Transaction):
             return self.get(cls, record_id)  # BEGIN IMMEDIATE holds the write lock
         statement = self._storage.locking(mapped, read=True)
         rows = statement.rows(statement.execute(self._connection, {"key": record_id}))
+        record: R | None = mapped.from_values(rows[0]) if rows else None
+        return record
+
+    @_translated("lock")
+    def locked_parent(self, cls: type[R], child: type, child_id: str, field: str) -> R | None:
+        self._writable("lock")
+        if self._connection.dialect.name != "postgresql":
+            return super().locked_parent(cls, child, child_id, field)
+        check_parent_field(child, field)
+        mapped, child_mapped = self._mapped(cls), self._mapped(child)
+        statement = self._storage.locking_parent(mapped, child_mapped, field)
+        rows = statement.rows(statement.execute(self._connection, {"key": child_id}))
         record: R | None = mapped.from_values(rows[0]) if rows else None
         return record
 

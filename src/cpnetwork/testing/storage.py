@@ -1291,6 +1291,47 @@ class StorageConformance:
             assert tx.locked(m.Program, "missing") is None
             tx.update(attrs.evolve(program, title="Academy 2024"))
 
+    def test_locked_parent_reads_the_record_a_child_names(self, store: Storage) -> None:
+        program = m.Program(title="Academy", program_year=2024)
+        enrollment = _enrollment(program.id, "member1", "enrolled")
+        with store.transaction() as tx:
+            tx.insert(program)
+            tx.insert(enrollment)
+        with store.transaction() as tx:
+            found = tx.locked_parent(m.Program, m.Enrollment, enrollment.id, "program_id")
+            assert found == program
+            assert tx.locked_parent(m.Program, m.Enrollment, "missing", "program_id") is None
+            with pytest.raises(ValidationError, match="no field 'nothing'"):
+                tx.locked_parent(m.Program, m.Enrollment, enrollment.id, "nothing")
+            tx.update(attrs.evolve(program, title="Academy 2024"))
+        with store.transaction() as tx:
+            found = tx.locked_parent(m.Program, m.Enrollment, enrollment.id, "program_id")
+            assert found is not None and found.title == "Academy 2024"
+
+    def test_locked_parent_serializes_concurrent_writers(self, store: Storage) -> None:
+        if not self.concurrent_writers:
+            pytest.skip(f"{type(self).__name__} does not run transactions from several threads")
+        program = m.Program(title="Academy", program_year=2024, description="0")
+        enrollment = _enrollment(program.id, "member1", "enrolled")
+        with store.transaction() as tx:
+            tx.insert(program)
+            tx.insert(enrollment)
+        writers = 6
+        start = threading.Barrier(writers)
+
+        def bump(_: int) -> None:
+            start.wait(timeout=10)
+            with store.transaction() as tx:
+                found = tx.locked_parent(m.Program, m.Enrollment, enrollment.id, "program_id")
+                assert found is not None
+                tx.update(attrs.evolve(found, description=str(int(found.description) + 1)))
+
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            list(pool.map(bump, range(writers)))
+        with store.transaction() as tx:
+            final = tx.get(m.Program, program.id)
+            assert final is not None and final.description == str(writers)
+
     def test_locked_serializes_concurrent_writers(self, store: Storage) -> None:
         if not self.concurrent_writers:
             pytest.skip(f"{type(self).__name__} does not run transactions from several threads")
@@ -1452,6 +1493,7 @@ class StorageConformance:
             ("delete", lambda tx: tx.delete(m.Member, member.id)),
             ("lock", lambda tx: tx.lock(m.Member, member.id)),
             ("lock", lambda tx: tx.locked(m.Member, member.id)),
+            ("lock", lambda tx: tx.locked_parent(m.Member, m.Member, member.id, "id")),
             ("claim", lambda tx: tx.claim(m.Member, {"county": "Alameda"})),
             ("delete_where", lambda tx: tx.delete_where(m.Member, {"county": "Alameda"})),
         ]
