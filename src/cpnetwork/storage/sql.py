@@ -122,6 +122,8 @@ CORE_TABLES = frozenset(CORE_CLASSES)
 
 #: Prepared statements a store keeps (one per kind and shape of call).
 PREPARED_KEPT = 2048
+#: Values a prepared find binds as they are (no enum or collection to turn into SQL).
+PLAIN_VALUES = frozenset({str, int, float, bool})
 
 
 class SQLStorage(Storage):
@@ -147,6 +149,8 @@ class SQLStorage(Storage):
         self._mapped: dict[type, MappedKind] = {}
         self._writers: dict[type, BulkWriter] = {}
         self._prepared: dict[Hashable, Prepared] = {}
+        #: Prepared finds of plain values, by kind, keys, order and limit (see by_values).
+        self._plain_finds: dict[Hashable, Prepared] = {}
         #: Kinds whose tables a read-only database lacks, with the reason.
         self._absent: dict[type, str] = {}
         #: What a refused row raises: through SQLAlchemy, or from the driver itself (COPY).
@@ -304,6 +308,17 @@ class SQLStorage(Storage):
         See :func:`~cpnetwork.storage.sql_query.where_shape`; any other ``where``
         returns None and is built as usual.
         """
+        # The commonest find compares fields with plain values (a member by email): its
+        # statement depends on the keys alone, so it is found without a shape.
+        plain = where is not None and all(type(v) in PLAIN_VALUES for v in where.values())
+        quick_key = (mapped.kind.cls, tuple(where or ()), order_by, limit is not None)
+        quick = self._plain_finds.get(quick_key) if plain else None
+        if quick is not None:
+            assert where is not None
+            values = {f"w{number}": value for number, value in enumerate(where.values())}
+            if limit is not None:
+                values["limit"] = limit
+            return quick, values
         found = where_shape(mapped, where, self._engine.dialect)
         if found is None:
             return None
@@ -323,7 +338,10 @@ class SQLStorage(Storage):
         if limit is not None:
             values["limit"] = limit
         key = ("find", mapped.kind.cls, shape, order_by, limit is not None)
-        return self.prepared(key, build), values
+        prepared = self.prepared(key, build)
+        if plain and len(self._plain_finds) < PREPARED_KEPT:
+            self._plain_finds[quick_key] = prepared
+        return prepared, values
 
     def inserting(self, mapped: MappedKind) -> Prepared:
         """One record's ``INSERT … ON CONFLICT DO NOTHING RETURNING id``, prepared."""
