@@ -222,6 +222,8 @@ def timed(run: Timed, indexes: range) -> float:
 
 #: Rounds a read is timed in, library and driver taking turns; the median of each is kept.
 READ_ROUNDS = 5
+#: Chunks a write's calls are timed in, library and driver taking turns.
+WRITE_CHUNKS = 6
 
 
 def measure(
@@ -231,10 +233,11 @@ def measure(
 
     Statements are counted on a first tenth of the calls, untimed: the counting
     listener would otherwise be timed with the library.  That tenth also warms both
-    sides (statements compiled, pages cached).  A read changes nothing, so it is then
-    timed over every call in :data:`READ_ROUNDS` rounds, the two sides taking turns so
-    a noisy moment on the machine falls on both; a write is timed once, over the
-    remaining calls, each side on its own records.
+    sides (statements compiled, pages cached).  The two sides then take turns, so a
+    noisy moment on the machine falls on both: a read changes nothing, so it is timed
+    over every call in :data:`READ_ROUNDS` rounds and the median of each side kept; a
+    write is timed over the remaining calls in :data:`WRITE_CHUNKS` chunks, each side
+    on its own records, and each side's chunks added up.
     """
     net, calls = network, scenario.calls
     results: list[tuple[str, str, float, float, float]] = []
@@ -254,7 +257,11 @@ def measure(
             theirs = statistics.median(t for _, t in rounds)
         else:
             rest = range(len(counted), calls)
-            mine, theirs = timed(library, rest), timed(hand, rest)
+            size = -(-len(rest) // WRITE_CHUNKS)
+            chunks = [rest[n : n + size] for n in range(0, len(rest), size)]
+            turns = [(timed(library, c) * len(c), timed(hand, c) * len(c)) for c in chunks if c]
+            mine = sum(m for m, _ in turns) / len(rest)
+            theirs = sum(t for _, t in turns) / len(rest)
         results.append((name, kind, mine, theirs, statements))
 
     now = datetime.now(UTC)

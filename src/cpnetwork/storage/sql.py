@@ -470,7 +470,7 @@ class SQLStorage(Storage):
             refusal: str | None = f"the database is opened read-only ({self.read_only_reason})"
         else:
             refusal = "the transaction is read-only" if read_only else None
-        return _TransactionScope(self, refusal)
+        return _TransactionScope(self, self._local, self._connections, refusal)
 
     def translated(self, action: str) -> translated:
         """A block whose driver errors become StorageError naming this store."""
@@ -494,23 +494,32 @@ class _TransactionScope:
     and of the block, into StorageError.
     """
 
-    __slots__ = ("_refusal", "_scope", "_storage")
+    __slots__ = ("_connections", "_local", "_refusal", "_scope", "_storage")
 
-    def __init__(self, storage: SQLStorage, refusal: str | None) -> None:
+    def __init__(
+        self,
+        storage: SQLStorage,
+        local: threading.local,
+        connections: ThreadConnections,
+        refusal: str | None,
+    ) -> None:
+        """``local`` is the store's per-thread state, ``connections`` its connections."""
         self._storage = storage
+        self._local = local
+        self._connections = connections
         self._refusal = refusal
 
     def __enter__(self) -> SQLTransaction:
-        storage = self._storage
-        if getattr(storage._local, "active", False):
+        storage, local = self._storage, self._local
+        if getattr(local, "active", False):
             raise StorageError("storage", storage.url, "transactions do not nest")
-        storage._local.active = True
+        local.active = True
         try:
             with storage.translated("the transaction"):
-                scope = storage._connections.transaction(read_only=self._refusal is not None)
+                scope = self._connections.transaction(read_only=self._refusal is not None)
                 connection = scope.__enter__()
         except BaseException:
-            storage._local.active = False
+            local.active = False
             raise
         self._scope = scope
         return SQLTransaction(storage, connection, refusal=self._refusal)
@@ -524,7 +533,7 @@ class _TransactionScope:
             if exc is not None:  # the block's own driver error becomes a StorageError
                 storage.translated("the transaction").__exit__(kind, exc, traceback)
         finally:
-            storage._local.active = False
+            self._local.active = False
 
 
 def _driver_integrity_error(engine: sa.Engine) -> tuple[type[BaseException], ...]:

@@ -25,6 +25,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
+from cpnetwork.storage.sql_types import json_loads
+
 Processor = Callable[[Any], Any]
 
 
@@ -102,11 +104,11 @@ class Prepared:
 def _result_processor(kind: sa.types.TypeEngine[Any], dialect: Dialect, code: Any) -> Any:
     impl = kind.dialect_impl(dialect)
     processor = impl.result_processor(dialect, code)
-    deserialize = getattr(dialect, "_json_deserializer", None)
-    if processor is not None and isinstance(impl, sa.JSON) and deserialize is not None:
+    if processor is not None and isinstance(impl, sa.JSON):
         # What SQLAlchemy's JSON processor calls for a value that is not None (the
-        # engine's json_deserializer), without its two layers around it.
-        return deserialize
+        # json_deserializer every engine of the library is made with, see
+        # sql_engine), without its two layers around it.
+        return json_loads
     return processor
 
 

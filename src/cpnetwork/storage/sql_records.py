@@ -51,14 +51,13 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-@attrs.frozen
-class Step:
+class Step(typing.NamedTuple):
     """How one column's value becomes a field of the record."""
 
     #: The field's name (the key cattrs reads).
     name: str
     #: The value's position in the row.
-    index: int
+    column: int
     #: Whether the field takes None.
     optional: bool
     #: The value's conversion, or None when it is already the field's value.
@@ -115,7 +114,7 @@ class RecordReader:
         lines = ["def planned(values):", "    try:"]
         for number, step in enumerate(self._steps):
             field = f"f{number}"
-            lines.append(f"        {field} = values[{step.index}]")
+            lines.append(f"        {field} = values[{step.column}]")
             if step.is_datetime:
                 zone = "None" if step.zone_index is None else f"values[{step.zone_index}]"
                 change = f"{field} = in_zone({field}, {zone})"
@@ -142,7 +141,7 @@ class RecordReader:
         """The record through the converter's whole-record function, as data it reads."""
         data: dict[str, Any] = {}
         for step in self._steps:
-            value = values[step.index]
+            value = values[step.column]
             if value is None:
                 pass
             elif step.is_datetime:
@@ -194,11 +193,12 @@ def _generated(source: str, name: str, scope: dict[str, Any], cls: type) -> Call
     return function
 
 
-def json_plan(hint: Any) -> Convert:
-    """How data of type ``hint``, as JSON holds it (or a column's enum), becomes a value."""
+def json_plan(hint: Any) -> Convert | None:
+    """How data of type ``hint``, as JSON holds it (or a column's enum), becomes a value:
+    None when the data already is the value."""
     bare, optional = _without_none(hint)
     plan = _plan(bare)
-    if not optional:
+    if plan is None or not optional:
         return plan
 
     def optional_value(value: Any) -> Any:
@@ -207,9 +207,9 @@ def json_plan(hint: Any) -> Convert:
     return optional_value
 
 
-def _plan(bare: Any) -> Convert:
+def _plan(bare: Any) -> Convert | None:
     if bare in JSON_PLAIN:
-        return _same
+        return None
     if bare is float:
         return float
     if bare is date:
@@ -232,10 +232,6 @@ def _plan(bare: Any) -> Convert:
     return through_hook
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 def _seconds(value: Any) -> timedelta:
     return timedelta(seconds=value)
 
@@ -250,11 +246,13 @@ def _member_of(enum: type[Enum]) -> Convert:
     return member
 
 
-def _collection(container: Callable[..., Any], item: Convert) -> Convert:
+def _collection(container: Callable[..., Any], item: Convert | None) -> Convert:
     def collection(values: Any) -> Any:
         if not isinstance(values, list):
             raise TypeError(f"{values!r} is not a list")
-        return container(map(item, values)) if values else container()
+        if not values:
+            return container()
+        return container(values if item is None else map(item, values))
 
     return collection
 
@@ -270,7 +268,7 @@ def _nested(cls: type) -> Convert:
 
     def nested(value: Any) -> Any:
         if isinstance(value, dict) and value.keys() == keys:
-            return make(*[plan(value[name]) for name, plan in plans])
+            return make(*[value[n] if plan is None else plan(value[n]) for n, plan in plans])
         return hook(value, cls)
 
     return nested

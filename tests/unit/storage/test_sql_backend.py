@@ -15,22 +15,10 @@ from cpnetwork import Network
 from cpnetwork import model as m
 from cpnetwork.errors import StorageError, ValidationError
 from cpnetwork.plugins import get_plugin_manager
-from cpnetwork.storage import CORE_KINDS, MemoryStorage
+from cpnetwork.storage import MemoryStorage
 from cpnetwork.storage.sql import SQLStorage
 from cpnetwork.storage.sql_engine import display_url, engine_url
 from cpnetwork.storage.sql_url import is_sql_url
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "network.db"
-
-
-@pytest.fixture
-def store(db: Path) -> SQLStorage:
-    store = SQLStorage(f"sqlite:///{db}")
-    store.register_kinds(CORE_KINDS)
-    return store
 
 
 def test_importing_cpnetwork_does_not_import_sqlalchemy() -> None:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from cpnetwork import model as m
 from cpnetwork.errors import NotFoundError, StorageError
-from cpnetwork.storage import CORE_KINDS
 from cpnetwork.storage.sql import SQLStorage
 from cpnetwork.storage.sql_prepared import run_on_driver
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> SQLStorage:
-    store = SQLStorage(f"sqlite:///{tmp_path / 'network.db'}")
-    store.register_kinds(CORE_KINDS)
-    return store
 
 
 def kept(store: SQLStorage) -> object:

@@ -19,11 +19,6 @@ from cpnetwork.testing.storage import REVIEW_SCORES, ReviewScore
 LA = ZoneInfo("America/Los_Angeles")
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "network.db"
-
-
 def _session(start: datetime) -> m.Session:
     return m.Session(program_id="p", title="LC", start=start, end=start + timedelta(hours=1))
 
