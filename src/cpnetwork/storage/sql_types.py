@@ -53,19 +53,27 @@ def json_loads(text: str | bytes) -> Any:
     Most JSON cells are short (an empty set, a small record), and ``json.loads``
     spends more on its Python layers than on parsing them; the values come straight
     from the decoder's scanner (C) here, and anything it does not take whole (leading
-    or trailing space, an error to report, bytes from psycopg) goes through
-    ``json.loads``.
+    or trailing space, an error to report, bytes in another encoding) goes through
+    ``json.loads``.  psycopg hands over bytes, which PostgreSQL sends as UTF-8.
     """
-    if not isinstance(text, str):
+    data = text if isinstance(text, str) else _utf8(text)
+    if data is None:
         return json.loads(text)
-    make = _EMPTY_JSON.get(text)
+    make = _EMPTY_JSON.get(data)
     if make is not None:
         return make()
     try:
-        value, end = _SCAN_JSON(text, 0)
+        value, end = _SCAN_JSON(data, 0)
     except (StopIteration, ValueError):
         return json.loads(text)
-    return value if end == len(text) else json.loads(text)
+    return value if end == len(data) else json.loads(text)
+
+
+def _utf8(data: Any) -> str | None:
+    try:
+        return str(data, "utf-8")
+    except (TypeError, UnicodeDecodeError):
+        return None
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -123,17 +123,27 @@ json_values = st.recursive(
 )
 
 
-@given(json_values, st.sampled_from(["", " ", "\n"]))
-def test_json_loads_reads_what_json_loads_reads(value: Any, space: str) -> None:
-    text = space + json.dumps(value) + space
+@given(json_values, st.sampled_from(["", " ", "\n"]), st.booleans())
+def test_json_loads_reads_what_json_loads_reads(value: Any, space: str, ascii: bool) -> None:
+    text = space + json.dumps(value, ensure_ascii=ascii) + space
     assert json_loads(text) == json.loads(text)
-    assert json_loads(text.encode()) == json.loads(text)
+    for encoding in ("utf-8", "utf-8-sig", "utf-16"):
+        data = text.encode(encoding)
+        assert json_loads(data) == json.loads(data)
 
 
 @pytest.mark.parametrize("text", ["", "[", "[1,]", "{} x", "nul"])
-def test_json_loads_refuses_what_json_loads_refuses(text: str) -> None:
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_json_loads_refuses_what_json_loads_refuses(text: str, as_bytes: bool) -> None:
     with pytest.raises(json.JSONDecodeError):
-        json_loads(text)
+        json_loads(text.encode() if as_bytes else text)
+
+
+def test_json_loads_refuses_bytes_that_are_not_text() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        json.loads(b"\xff[]")
+    with pytest.raises(UnicodeDecodeError):
+        json_loads(b"\xff[]")
 
 
 def test_empty_collections_are_fresh_each_time() -> None:
