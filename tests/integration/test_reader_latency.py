@@ -1,6 +1,6 @@
 """Readers never queue behind a bulk import, on SQLite and on PostgreSQL.
 
-A subprocess adds 100,000 members with ``members.add_many`` (one transaction; 250,000
+A subprocess adds 50,000 members with ``members.add_many`` (one transaction; 250,000
 in ``make soak``) while this process keeps reading (``members.find``, ``members.get``,
 a count); every read must answer in under half a second, before, during and after the
 import's commit.  Set ``CPNETWORK_LATENCY_MEMBERS`` to import another number of members.
@@ -18,7 +18,7 @@ from pathlib import Path
 from cpnetwork import Network
 from cpnetwork.model import Member
 
-MEMBERS = int(os.environ.get("CPNETWORK_LATENCY_MEMBERS", "100000"))
+MEMBERS = int(os.environ.get("CPNETWORK_LATENCY_MEMBERS", "50000"))
 #: The worst a single read may take while the import runs.
 WORST_READ_SECONDS = 0.5
 #: Between rounds of reads, as between requests: two cores are shared with the writer.

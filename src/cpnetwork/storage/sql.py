@@ -146,6 +146,7 @@ class SQLStorage(Storage):
             self._engine, keep=self._engine.dialect.name == "sqlite"
         )
         self._drivers = driver_errors(self._engine)
+        self._translators: dict[str, translated] = {}
         self._mapped: dict[type, MappedKind] = {}
         self._writers: dict[type, BulkWriter] = {}
         self._prepared: dict[Hashable, Prepared] = {}
@@ -474,7 +475,11 @@ class SQLStorage(Storage):
 
     def translated(self, action: str) -> translated:
         """A block whose driver errors become StorageError naming this store."""
-        return translated(self.url, action, self._drivers)
+        # Stateless, and entered around every statement: one per action is enough.
+        found = self._translators.get(action)
+        if found is None:
+            found = self._translators[action] = translated(self.url, action, self._drivers)
+        return found
 
     def close(self) -> None:
         """Close the pooled connections; the store cannot be used afterwards."""
