@@ -24,6 +24,9 @@ OPTION = "--reliability-report"
 _EXAMPLES = re.compile(r"(\d+) passing, (\d+) failing")
 
 _RESULTS = pytest.StashKey[dict[str, dict[str, Any]]]()
+#: The report property carrying what a test tried, from the process that ran it to the
+#: one that writes the file (the same one, or pytest-xdist's controller).
+PROPERTY = "cpnetwork_reliability"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +40,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_RESULTS] = {}
+    config.pluginmanager.register(_Collector(config.stash[_RESULTS]), "cpnetwork-reliability")
 
 
 def examples_tried(statistics: str) -> int:
@@ -49,20 +53,29 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    results = item.config.stash[_RESULTS]
     if call.when == "call" or (call.when == "setup" and report.outcome != "passed"):
         statistics = getattr(item, "hypothesis_statistics", "")
         tried = examples_tried(statistics) if statistics else 0
-        results[item.nodeid] = {
-            "outcome": report.outcome,
-            "cases": max(1, tried),
-            "property": bool(statistics),
-        }
+        noted = {"cases": max(1, tried), "property": bool(statistics)}
+        # A list of its own: the report shares the item's, which later reports reuse.
+        report.user_properties = [*report.user_properties, (PROPERTY, noted)]
     return report
+
+
+class _Collector:
+    """Notes each report's outcome where reports arrive, whichever process ran it."""
+
+    def __init__(self, results: dict[str, dict[str, Any]]) -> None:
+        self._results = results
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, noted in report.user_properties:
+            if name == PROPERTY and isinstance(noted, dict):
+                self._results[report.nodeid] = {"outcome": report.outcome, **noted}
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     target = session.config.getoption(OPTION)
-    if target:
+    if target and not hasattr(session.config, "workerinput"):  # not an xdist worker
         results = session.config.stash[_RESULTS]
         replace_file(target, json.dumps(results, indent=1, sort_keys=True).encode("utf-8"))
