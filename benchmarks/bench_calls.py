@@ -39,7 +39,6 @@ import argparse
 import json
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -48,6 +47,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from cpnetwork import Network
@@ -220,27 +220,31 @@ def timed(run: Timed, indexes: range) -> float:
     return (time.perf_counter() - start) / len(indexes) * 1e6
 
 
-#: Rounds a read is timed in, library and driver taking turns; the median of each is kept.
-READ_ROUNDS = 5
+#: Turns a read is timed in, library and driver taking turns.
+READ_ROUNDS = 7
 #: Chunks a write's calls are timed in, library and driver taking turns.
 WRITE_CHUNKS = 6
 
 
-def measure(
-    network: Network, driver: Driver, scenario: Scenario
-) -> list[tuple[str, str, float, float, float]]:
-    """(call, kind, library µs, driver µs, library statements per call) for every call.
+#: (call, kind, library µs, driver µs, ratio, library statements per call).
+Result = tuple[str, str, float, float, float, float]
+
+
+def measure(network: Network, driver: Driver, scenario: Scenario) -> list[Result]:
+    """A :data:`Result` for every call.
 
     Statements are counted on a first tenth of the calls, untimed: the counting
     listener would otherwise be timed with the library.  That tenth also warms both
-    sides (statements compiled, pages cached).  The two sides then take turns, so a
-    noisy moment on the machine falls on both: a read changes nothing, so it is timed
-    over every call in :data:`READ_ROUNDS` rounds and the median of each side kept; a
-    write is timed over the remaining calls in :data:`WRITE_CHUNKS` chunks, each side
-    on its own records, and each side's chunks added up.
+    sides (statements compiled, pages cached).  The two sides then take turns, each
+    turn timing the library and then the driver on the same kind of work, so a noisy
+    moment on the machine falls on a pair: the ratio printed is the median of the
+    pairs' ratios, and each side's time the median of its turns.  A read changes
+    nothing, so each turn makes every call: :data:`READ_ROUNDS` turns.  A write's
+    remaining calls are split into :data:`WRITE_CHUNKS` turns, each side on its own
+    records.
     """
     net, calls = network, scenario.calls
-    results: list[tuple[str, str, float, float, float]] = []
+    results: list[Result] = []
     counted = range(max(1, calls // 10))
 
     def compare(name: str, kind: str, library: Timed, hand: Timed) -> None:
@@ -252,17 +256,15 @@ def measure(
             hand(i)
         if kind == "read":
             every = range(calls)
-            rounds = [(timed(library, every), timed(hand, every)) for _ in range(READ_ROUNDS)]
-            mine = statistics.median(m for m, _ in rounds)
-            theirs = statistics.median(t for _, t in rounds)
+            turns = [(timed(library, every), timed(hand, every)) for _ in range(READ_ROUNDS)]
         else:
             rest = range(len(counted), calls)
             size = -(-len(rest) // WRITE_CHUNKS)
             chunks = [rest[n : n + size] for n in range(0, len(rest), size)]
-            turns = [(timed(library, c) * len(c), timed(hand, c) * len(c)) for c in chunks if c]
-            mine = sum(m for m, _ in turns) / len(rest)
-            theirs = sum(t for _, t in turns) / len(rest)
-        results.append((name, kind, mine, theirs, statements))
+            turns = [(timed(library, chunk), timed(hand, chunk)) for chunk in chunks]
+        mine, theirs = median(m for m, _ in turns), median(t for _, t in turns)
+        ratio = median(m / t for m, t in turns)
+        results.append((name, kind, mine, theirs, ratio, statements))
 
     now = datetime.now(UTC)
     ids = [m.id for m in scenario.members]
@@ -531,11 +533,10 @@ def measure(
     return results
 
 
-def report(store: str, results: list[tuple[str, str, float, float, float]]) -> bool:
+def report(store: str, results: list[Result]) -> bool:
     print(f"{store}: {'call':<27} {'library':>10} {'by hand':>10} {'ratio':>7}  statements  target")
     ok = True
-    for name, kind, mine, theirs, statements in results:
-        ratio = mine / theirs if theirs else float("nan")
+    for name, kind, mine, theirs, ratio, statements in results:
         target = WRITE_TARGET if kind == "write" else READ_TARGET
         verdict = "ok" if ratio <= target else "OVER"
         ok = ok and ratio <= target

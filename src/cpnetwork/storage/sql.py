@@ -499,7 +499,7 @@ class _TransactionScope:
     and of the block, into StorageError.
     """
 
-    __slots__ = ("_connections", "_local", "_refusal", "_scope", "_storage")
+    __slots__ = ("_connections", "_local", "_refusal", "_scope", "_storage", "_tx")
 
     def __init__(
         self,
@@ -527,14 +527,18 @@ class _TransactionScope:
             local.active = False
             raise
         self._scope = scope
-        return SQLTransaction(storage, connection, refusal=self._refusal)
+        self._tx = SQLTransaction(storage, connection, refusal=self._refusal)
+        return self._tx
 
     def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> None:
         storage = self._storage
         try:
             with storage.translated("the transaction"):
-                # Neither kind of connection scope swallows the block's error.
-                self._scope.__exit__(kind, exc, traceback)
+                try:
+                    self._tx.close_results()
+                finally:
+                    # Neither kind of connection scope swallows the block's error.
+                    self._scope.__exit__(kind, exc, traceback)
             if exc is not None:  # the block's own driver error becomes a StorageError
                 storage.translated("the transaction").__exit__(kind, exc, traceback)
         finally:
@@ -599,6 +603,8 @@ class SQLTransaction(Transaction):
         self._refusal = refusal
         # SQLite's BEGIN IMMEDIATE holds the database's one write lock from the start.
         self.serializes_writers = connection.dialect.name == "sqlite"
+        #: The results of the scans begun in this transaction (see close_results).
+        self._open_results: list[sa.CursorResult[Any]] | None = None
 
     def _writable(self, operation: str) -> None:
         if self._refusal is not None:
@@ -667,11 +673,25 @@ class SQLTransaction(Transaction):
     def _scan(self, mapped: MappedKind, query: sa.Select[Any]) -> Iterator[Any]:
         with self._storage.translated("scan"):
             result = self._connection.execute(query)
+            if self._open_results is None:
+                self._open_results = []
+            self._open_results.append(result)
             try:
                 for rows in result.partitions():
                     for row in rows:
                         yield mapped.from_values(row)
             finally:
+                result.close()
+
+    def close_results(self) -> None:
+        """Close the results of scans left unfinished, as the transaction ends.
+
+        A scan's generator may be collected later, when its connection serves another
+        transaction: its cursor must be gone by then, or closing it would fail there.
+        """
+        if self._open_results is not None:
+            results, self._open_results = self._open_results, None
+            for result in results:
                 result.close()
 
     @_translated("count")

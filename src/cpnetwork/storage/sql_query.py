@@ -446,8 +446,9 @@ def where_shape(
     program's sessions, its seats by status) give the same statement whatever the
     values, so it is compiled once and run with them bound as ``w0``, ``w1``...
     (``prefix`` names them).  A collection is one parameter, as in
-    :func:`where_clause`.  Anything else (dotted keys, ``__has``, Matching) returns
-    None and is built afresh by :func:`where_clause`.
+    :func:`where_clause`, and a collection of one value is that value.  Anything else
+    (dotted keys, ``__has``, Matching) returns None and is built afresh by
+    :func:`where_clause`.
     """
     shape: list[ShapeEntry] = []
     values: dict[str, Any] = {}
@@ -465,6 +466,12 @@ def where_shape(
                 return None
             given = [plain(v) for v in value]
             present = [v for v in given if v is not None]
+            if len(given) == 1 and present:
+                # One value (a check-in, a single id) compares as one: no array to
+                # build and send, and the plan of a plain comparison.
+                shape.append((key, "bound"))
+                values[f"{prefix}{number}"] = present[0]
+                continue
             column = mapped.table.c[name]
             bound, _ = _bound_collection(mapped, name, column, present, dialect)
             shape.append((key, "many", len(present) < len(given)))

@@ -246,31 +246,54 @@ def _member_of(enum: type[Enum]) -> Convert:
     return member
 
 
+#: Containers one empty instance of may be shared by every record read.
+IMMUTABLE = frozenset({frozenset, tuple})
+
+
 def _collection(container: Callable[..., Any], item: Convert | None) -> Convert:
+    empty = container() if container in IMMUTABLE else None
+
     def collection(values: Any) -> Any:
-        if not isinstance(values, list):
+        if values.__class__ is not list:
             raise TypeError(f"{values!r} is not a list")
         if not values:
-            return container()
+            return container() if empty is None else empty
         return container(values if item is None else map(item, values))
 
     return collection
 
 
 def _nested(cls: type) -> Convert:
-    """A nested record from its dict: planned when the dict has every field, else cattrs."""
+    """A nested record from its dict: planned when the dict has every field, else cattrs.
+
+    Generated as the row's plan is (see :meth:`RecordReader._compile`): a record nested
+    in every row of its kind (a member's reach, each affiliation) is rebuilt as often.
+    """
     hints = typing.get_type_hints(cls)
     fields = attrs.fields(cls)
-    plans = tuple((a.name, json_plan(hints.get(a.name, Any))) for a in fields)
-    keys = frozenset(name for name, _ in plans)
-    make = maker(cls)
-    hook = converter.get_structure_hook(cls)
-
-    def nested(value: Any) -> Any:
-        if isinstance(value, dict) and value.keys() == keys:
-            return make(*[value[n] if plan is None else plan(value[n]) for n, plan in plans])
-        return hook(value, cls)
-
+    scope: dict[str, Any] = {
+        "make": maker(cls),
+        "keys": frozenset(a.name for a in fields),
+        "hook": converter.get_structure_hook(cls),
+        "cls": cls,
+    }
+    arguments = []
+    for number, attribute in enumerate(fields):
+        plan = json_plan(hints.get(attribute.name, Any))
+        value = f"value[{attribute.name!r}]"
+        if plan is not None:
+            scope[f"c{number}"] = plan
+            value = f"c{number}({value})"
+        arguments.append(value)
+    source = "\n".join(
+        [
+            "def nested(value):",
+            "    if value.__class__ is dict and value.keys() == keys:",
+            f"        return make({', '.join(arguments)})",
+            "    return hook(value, cls)",
+        ]
+    )
+    nested: Convert = _generated(source, "nested", scope, cls)
     return nested
 
 
