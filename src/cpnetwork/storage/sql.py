@@ -311,15 +311,15 @@ class SQLStorage(Storage):
         """
         # The commonest find compares fields with plain values (a member by email): its
         # statement depends on the keys alone, so it is found without a shape.
-        plain = where is not None and all(type(v) in PLAIN_VALUES for v in where.values())
-        quick_key = (mapped.kind.cls, tuple(where or ()), order_by, limit is not None)
-        quick = self._plain_finds.get(quick_key) if plain else None
-        if quick is not None:
-            assert where is not None
-            values = {f"w{number}": value for number, value in enumerate(where.values())}
-            if limit is not None:
-                values["limit"] = limit
-            return quick, values
+        quick_key: Hashable = None
+        if where is not None and all(type(v) in PLAIN_VALUES for v in where.values()):
+            quick_key = (mapped.kind.cls, tuple(where), order_by, limit is not None)
+            quick = self._plain_finds.get(quick_key)
+            if quick is not None:
+                values = {f"w{number}": value for number, value in enumerate(where.values())}
+                if limit is not None:
+                    values["limit"] = limit
+                return quick, values
         found = where_shape(mapped, where, self._engine.dialect)
         if found is None:
             return None
@@ -340,7 +340,7 @@ class SQLStorage(Storage):
             values["limit"] = limit
         key = ("find", mapped.kind.cls, shape, order_by, limit is not None)
         prepared = self.prepared(key, build)
-        if plain and len(self._plain_finds) < PREPARED_KEPT:
+        if quick_key is not None and len(self._plain_finds) < PREPARED_KEPT:
             self._plain_finds[quick_key] = prepared
         return prepared, values
 

@@ -179,6 +179,12 @@ def _member_of(
     return _in_bound(expr, sa.bindparam(None, value, type_=kind), dialect)
 
 
+def _one_value(values: list[Any], present: list[Any]) -> bool:
+    """Whether a collection compares as its one value (a check-in, a single id): no
+    array to build and send, and the plan of a plain comparison."""
+    return len(values) == 1 and bool(present)
+
+
 def _in_condition(
     op: str, expr: ColumnElement[Any], member: ColumnElement[bool], *, with_none: bool
 ) -> ColumnElement[bool]:
@@ -215,7 +221,8 @@ def condition(
     dialect: sa.Dialect,
     resolve: Resolve | None = None,
 ) -> ColumnElement[bool]:
-    """One ``where`` entry as a SQL condition (a collection bound as one parameter)."""
+    """One ``where`` entry as a SQL condition (a collection bound as one parameter, or
+    compared as its one value)."""
     name, op = split_condition(key)
     if isinstance(value, Matching):
         expr = _expression(mapped, name, "")
@@ -227,7 +234,7 @@ def condition(
         many = is_collection(value)
         values = [plain(v) for v in value] if many else [plain(value)]
         present = [v for v in values if v is not None]
-        if many:
+        if many and not _one_value(values, present):
             member = _member_of(mapped, name, expr, present, dialect)
             return _in_condition(op, expr, member, with_none=len(present) < len(values))
         if op == "ne":
@@ -466,9 +473,7 @@ def where_shape(
                 return None
             given = [plain(v) for v in value]
             present = [v for v in given if v is not None]
-            if len(given) == 1 and present:
-                # One value (a check-in, a single id) compares as one: no array to
-                # build and send, and the plan of a plain comparison.
+            if _one_value(given, present):
                 shape.append((key, "bound"))
                 values[f"{prefix}{number}"] = present[0]
                 continue
